@@ -15,6 +15,10 @@ use crate::{
 };
 
 type Key = (ItemId, LocationId);
+/// Records written and lines skipped (by request line index).
+type RunResult = Result<(Vec<PostedRecord>, Vec<(usize, TxError)>), TxError>;
+/// A validated order line: item, location, quantity, rate.
+type ValidLine = (ItemId, LocationId, Decimal, Option<Decimal>);
 
 /// What an applied transaction wrote.
 #[derive(Debug)]
@@ -124,11 +128,7 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn run(
-        &mut self,
-        tx: Tx,
-        now: i64,
-    ) -> Result<(Vec<PostedRecord>, Vec<(usize, TxError)>), TxError> {
+    fn run(&mut self, tx: Tx, now: i64) -> RunResult {
         let mut rejected = Vec::new();
         let records = match tx {
             Tx::Adjustment(tx) => vec![self.adjustment(tx, &mut rejected)?],
@@ -339,10 +339,7 @@ impl<'a> Session<'a> {
         Ok(Self::record(self.new_id(), "inventoryadjustment", "create", None, posted))
     }
 
-    fn order_lines(
-        &self,
-        tx: &OrderTx,
-    ) -> Result<Vec<(ItemId, LocationId, Decimal, Option<Decimal>)>, TxError> {
+    fn order_lines(&self, tx: &OrderTx) -> Result<Vec<ValidLine>, TxError> {
         Self::check_line_count(tx.lines.len())?;
         if let Some(location) = tx.location {
             self.location(Some(location), "Location")?;

@@ -53,6 +53,10 @@ pub enum TxError {
     UnknownLine { line: usize },
     #[error("{0}")]
     InvalidState(String),
+    /// An external id already used, for this record type, by a request with another body
+    /// (facts 7.1).
+    #[error("This record already exists")]
+    DuplicateRecord { record_type: &'static str, external_id: String },
     #[error(
         "You cannot approve a count that results in negative inventory: item {item} at location {location} would be {result}."
     )]
@@ -80,6 +84,7 @@ impl TxError {
             TxError::OverTransferLine { .. } => "OVER_FULFILL_RECEIV_DISALLWD",
             TxError::ReceiveMoreThanShipped { .. } => "TRANSORD_SHIP_REC_MISMATCH",
             TxError::UnknownLine { .. } => "INVALID_FLD_VALUE",
+            TxError::DuplicateRecord { .. } => "DUP_RCRD",
         }
     }
 }

@@ -1,0 +1,429 @@
+//! Durable inventory state on SQLite (bundled, through rusqlite).
+//!
+//! The live state of every account is held in memory as an [`Inventory`] and mirrored in
+//! SQLite. A [`Work`] unit applies transactions in memory and writes what they changed inside
+//! one SQLite db transaction; `commit` makes both visible, and anything else (an error, a
+//! drop) rolls both back. This is the only crate that speaks SQL.
+
+mod rows;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fixture::Fixture;
+use inventory_domain::{Applied, DocId, Inventory, SetupError, Tx, TxError};
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub use rows::{JobRow, TxLineRow, TxQuery, TxRow};
+
+/// Where the database lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbTarget {
+    /// Throw-away state (`--db :memory:`).
+    Memory,
+    File(PathBuf),
+}
+
+impl DbTarget {
+    /// `:memory:` or a file path.
+    pub fn parse(text: &str) -> DbTarget {
+        if text == ":memory:" { DbTarget::Memory } else { DbTarget::File(PathBuf::from(text)) }
+    }
+}
+
+/// How hard SQLite syncs at commit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: a committed write survives power loss. The default.
+    Full,
+    /// `synchronous=NORMAL` in WAL mode: survives a process crash (kill -9), not power loss.
+    Normal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("unknown account {0}")]
+    UnknownAccount(String),
+    #[error(
+        "the database does not match the fixture (account {account}: {problem}); start with another --db or delete the file"
+    )]
+    FixtureMismatch { account: String, problem: SetupError },
+    #[error("corrupt value in the database: {0}")]
+    Corrupt(String),
+}
+
+/// Why a transaction in a [`Work`] unit was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// A business rule refused it; nothing changed.
+    #[error(transparent)]
+    Refused(#[from] TxError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for ApplyError {
+    fn from(err: rusqlite::Error) -> ApplyError {
+        ApplyError::Store(StoreError::Sql(err))
+    }
+}
+
+/// Who made a transaction and under which external id, for the audit trail.
+#[derive(Clone, Copy, Debug)]
+pub struct TxMeta<'a> {
+    pub external_id: Option<&'a str>,
+    /// The token name (never its secret).
+    pub actor: &'a str,
+    /// Unix milliseconds.
+    pub now: i64,
+}
+
+/// How an idempotent apply ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied now; the response was rendered and remembered under the external id.
+    Applied { response: String },
+    /// The external id was seen with the same body: the original response, nothing applied.
+    Replayed { response: String },
+}
+
+/// A response remembered for an external id (contract 5, idempotency).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remembered {
+    pub body_hash: String,
+    pub response: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    fixture: Fixture,
+    accounts: BTreeMap<String, Inventory>,
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) the database and loads every account of the
+    /// fixture, seeding those the database has not seen yet.
+    pub fn open(
+        target: &DbTarget,
+        fixture: Fixture,
+        durability: Durability,
+    ) -> Result<Store, StoreError> {
+        let mut conn = match target {
+            DbTarget::Memory => Connection::open_in_memory()?,
+            DbTarget::File(path) => Connection::open(path)?,
+        };
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let sync = match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        schema::migrate(&mut conn)?;
+        let mut store = Store { conn, fixture, accounts: BTreeMap::new() };
+        let ids: Vec<String> = store.fixture.accounts.iter().map(|a| a.value.id.clone()).collect();
+        for id in ids {
+            store.load_account(&id)?;
+        }
+        Ok(store)
+    }
+
+    /// The path of a file database, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.conn.path().filter(|p| !p.is_empty()).map(Path::new)
+    }
+
+    pub fn fixture(&self) -> &Fixture {
+        &self.fixture
+    }
+
+    pub fn inventory(&self, account: &str) -> Option<&Inventory> {
+        self.accounts.get(account)
+    }
+
+    pub fn account_ids(&self) -> impl Iterator<Item = &str> {
+        self.accounts.keys().map(String::as_str)
+    }
+
+    fn load_account(&mut self, account: &str) -> Result<(), StoreError> {
+        let def = self
+            .fixture
+            .account(account)
+            .ok_or_else(|| StoreError::UnknownAccount(account.into()))?;
+        let mut inventory = def.inventory();
+        let next_id: Option<u64> = self
+            .conn
+            .query_row("SELECT next_id FROM accounts WHERE account = ?1", [account], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        match next_id {
+            None => {
+                let db_tx = self.conn.transaction()?;
+                db_tx.execute(
+                    "INSERT INTO accounts (account, next_id) VALUES (?1, ?2)",
+                    params![account, inventory.next_id()],
+                )?;
+                let keys: Vec<_> = inventory.levels().map(|(key, _)| key).collect();
+                for key in keys {
+                    rows::write_level(&db_tx, account, &inventory, key)?;
+                }
+                db_tx.commit()?;
+            }
+            Some(next_id) => {
+                rows::load_state(&self.conn, account, &mut inventory).map_err(|err| match err {
+                    rows::LoadError::Store(err) => err,
+                    rows::LoadError::Setup(problem) => {
+                        StoreError::FixtureMismatch { account: account.into(), problem }
+                    }
+                })?;
+                inventory.set_next_id(next_id);
+            }
+        }
+        self.accounts.insert(account.to_string(), inventory);
+        Ok(())
+    }
+
+    /// Restores one account (or all) to the fixture exactly: stock, documents, the audit trail,
+    /// external ids and jobs.
+    pub fn reset(&mut self, account: Option<&str>) -> Result<(), StoreError> {
+        let ids: Vec<String> = match account {
+            Some(id) => {
+                if !self.accounts.contains_key(id) {
+                    return Err(StoreError::UnknownAccount(id.into()));
+                }
+                vec![id.to_string()]
+            }
+            None => self.accounts.keys().cloned().collect(),
+        };
+        for id in ids {
+            rows::delete_account(&mut self.conn, &id)?;
+            self.accounts.remove(&id);
+            self.load_account(&id)?;
+        }
+        Ok(())
+    }
+
+    /// Starts a unit of work on one account.
+    pub fn begin(&mut self, account: &str) -> Result<Work<'_>, StoreError> {
+        if !self.accounts.contains_key(account) {
+            return Err(StoreError::UnknownAccount(account.into()));
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Work {
+            store: self,
+            account: account.to_string(),
+            applied: Vec::new(),
+            savepoints: Vec::new(),
+            open: true,
+        })
+    }
+
+    /// The audit trail, oldest first.
+    pub fn transactions(&self, account: &str, query: &TxQuery) -> Result<Vec<TxRow>, StoreError> {
+        rows::transactions(&self.conn, account, query)
+    }
+
+    pub fn job(&self, account: &str, id: &str) -> Result<Option<JobRow>, StoreError> {
+        rows::job(&self.conn, account, id)
+    }
+
+    /// Jobs that were queued or running when the process stopped.
+    pub fn unfinished_jobs(&self) -> Result<Vec<JobRow>, StoreError> {
+        rows::unfinished_jobs(&self.conn)
+    }
+
+    pub fn put_job(&mut self, job: &JobRow) -> Result<(), StoreError> {
+        rows::put_job(&self.conn, job)
+    }
+}
+
+/// A unit of work on one account: one SQLite db transaction plus the in-memory changes made
+/// under it. Dropped without [`Work::commit`], it rolls both back.
+pub struct Work<'a> {
+    store: &'a mut Store,
+    account: String,
+    /// Applied transactions, oldest first, for undoing the in-memory state.
+    applied: Vec<Applied>,
+    /// For each open savepoint, how many transactions were applied when it was taken.
+    savepoints: Vec<usize>,
+    open: bool,
+}
+
+impl Work<'_> {
+    pub fn inventory(&self) -> &Inventory {
+        &self.store.accounts[&self.account]
+    }
+
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// What was remembered for an external id of a record type.
+    pub fn remembered(
+        &self,
+        record_type: &str,
+        external_id: &str,
+    ) -> Result<Option<Remembered>, StoreError> {
+        Ok(self
+            .store
+            .conn
+            .prepare_cached(
+                "SELECT body_hash, response FROM external_ids WHERE account = ?1 AND record_type = ?2 AND external_id = ?3",
+            )?
+            .query_row(params![self.account, record_type, external_id], |row| {
+                Ok(Remembered { body_hash: row.get(0)?, response: row.get(1)? })
+            })
+            .optional()?)
+    }
+
+    /// Remembers the response for an external id, so a repeat is answered from it.
+    pub fn remember(
+        &mut self,
+        record_type: &str,
+        external_id: &str,
+        remembered: &Remembered,
+    ) -> Result<(), StoreError> {
+        self.store.conn.prepare_cached(
+            "INSERT OR REPLACE INTO external_ids (account, record_type, external_id, body_hash, response) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![self.account, record_type, external_id, remembered.body_hash, remembered.response])?;
+        Ok(())
+    }
+
+    /// Applies one transaction and writes what it changed. On `Err` nothing of it remains.
+    pub fn apply(&mut self, tx: Tx, meta: TxMeta<'_>) -> Result<&Applied, ApplyError> {
+        let inventory =
+            self.store.accounts.get_mut(&self.account).expect("account checked at begin");
+        let applied = inventory.apply(tx, meta.now)?;
+        self.store.conn.execute_batch("SAVEPOINT apply")?;
+        match rows::write_applied(&self.store.conn, &self.account, inventory, &applied, meta) {
+            Ok(()) => {
+                self.store.conn.execute_batch("RELEASE apply")?;
+                self.applied.push(applied);
+                Ok(self.applied.last().expect("just pushed"))
+            }
+            Err(err) => {
+                inventory.undo(applied);
+                let _ = self.store.conn.execute_batch("ROLLBACK TO apply; RELEASE apply");
+                Err(ApplyError::Store(err.into()))
+            }
+        }
+    }
+
+    /// Applies `tx` once per external id (contract 5, idempotency): a repeat with the same
+    /// `body_hash` returns the remembered response and changes nothing; a repeat with another
+    /// body is refused with `DUP_RCRD`. A refused transaction is not remembered, so a corrected
+    /// retry under the same external id is a fresh attempt, as on NetSuite where no record
+    /// was created.
+    pub fn apply_once(
+        &mut self,
+        tx: Tx,
+        meta: TxMeta<'_>,
+        body_hash: &str,
+        render: impl FnOnce(&Inventory, &Applied) -> String,
+    ) -> Result<Outcome, ApplyError> {
+        let record_type = tx.record_type();
+        if let Some(external_id) = meta.external_id
+            && let Some(seen) = self.remembered(record_type, external_id)?
+        {
+            return if seen.body_hash == body_hash {
+                Ok(Outcome::Replayed { response: seen.response })
+            } else {
+                Err(TxError::DuplicateRecord { record_type, external_id: external_id.to_string() }
+                    .into())
+            };
+        }
+        self.apply(tx, meta)?;
+        let applied = self.applied.last().expect("just applied");
+        let response = render(&self.store.accounts[&self.account], applied);
+        if let Some(external_id) = meta.external_id {
+            let remembered =
+                Remembered { body_hash: body_hash.to_string(), response: response.clone() };
+            self.remember(record_type, external_id, &remembered)?;
+        }
+        Ok(Outcome::Applied { response })
+    }
+
+    /// Runs `f` so that, if it fails, everything it applied is undone and the rest of the
+    /// unit stays (a partial batch's per-operation isolation).
+    pub fn attempt<T, E>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.store.conn.execute_batch("SAVEPOINT attempt").map_err(|e| E::from(e.into()))?;
+        self.savepoints.push(self.applied.len());
+        let result = f(self);
+        let mark = self.savepoints.pop().expect("pushed above");
+        match result {
+            Ok(value) => {
+                self.store.conn.execute_batch("RELEASE attempt").map_err(|e| E::from(e.into()))?;
+                Ok(value)
+            }
+            Err(err) => {
+                self.undo_to(mark);
+                self.store
+                    .conn
+                    .execute_batch("ROLLBACK TO attempt; RELEASE attempt")
+                    .map_err(|e| E::from(e.into()))?;
+                Err(err)
+            }
+        }
+    }
+
+    fn undo_to(&mut self, mark: usize) {
+        let inventory =
+            self.store.accounts.get_mut(&self.account).expect("account checked at begin");
+        while self.applied.len() > mark {
+            let applied = self.applied.pop().expect("len > mark");
+            inventory.undo(applied);
+        }
+    }
+
+    /// The transactions applied so far in this unit, oldest first.
+    pub fn applied(&self) -> &[Applied] {
+        &self.applied
+    }
+
+    /// The id the next transaction will get.
+    pub fn next_id(&self) -> DocId {
+        DocId(self.inventory().next_id())
+    }
+
+    pub fn put_job(&mut self, job: &JobRow) -> Result<(), StoreError> {
+        rows::put_job(&self.store.conn, job)
+    }
+
+    /// Makes the unit durable (per the store's [`Durability`]) and visible.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        let next_id = self.inventory().next_id();
+        let result = self
+            .store
+            .conn
+            .prepare_cached("UPDATE accounts SET next_id = ?2 WHERE account = ?1")
+            .and_then(|mut stmt| stmt.execute(params![self.account, next_id]))
+            .and_then(|_| self.store.conn.execute_batch("COMMIT"));
+        match result {
+            Ok(()) => {
+                self.open = false;
+                Ok(())
+            }
+            // Drop rolls back the db transaction and the memory.
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+impl Drop for Work<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.undo_to(0);
+            let _ = self.store.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
