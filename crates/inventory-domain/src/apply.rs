@@ -144,6 +144,17 @@ impl<'a> Session<'a> {
             Tx::CountEnter(tx) => vec![self.count_enter(tx)?],
             Tx::CountApprove(id) => self.count_approve(id)?,
             Tx::CountReject(id) => vec![self.count_reject(id)?],
+            Tx::CountReconcile(tx) => {
+                let items = tx.counts.iter().map(|(item, _)| item.clone()).collect();
+                let start = CountStartTx { location: tx.location, items: Some(items) };
+                let started = self.count_start(start, now)?;
+                let count = started.id;
+                let enter = CountEnterTx { count, counts: tx.counts, complete: true };
+                let counted = self.count_enter(enter)?;
+                let mut records = vec![started, counted];
+                records.extend(self.count_approve(count)?);
+                records
+            }
         };
         Ok((records, rejected))
     }

@@ -24,6 +24,8 @@ pub enum Tx {
     CountEnter(CountEnterTx),
     CountApprove(DocId),
     CountReject(DocId),
+    /// Start, count and approve in one transaction: a location reconciled in one call.
+    CountReconcile(CountReconcileTx),
 }
 
 impl Tx {
@@ -38,9 +40,11 @@ impl Tx {
             Tx::ItemFulfillment(_) | Tx::TransferOrderShip(_) => "itemfulfillment",
             Tx::Transfer(_) => "inventorytransfer",
             Tx::TransferOrder(_) => "transferorder",
-            Tx::CountStart(_) | Tx::CountEnter(_) | Tx::CountApprove(_) | Tx::CountReject(_) => {
-                "inventorycount"
-            }
+            Tx::CountStart(_)
+            | Tx::CountEnter(_)
+            | Tx::CountApprove(_)
+            | Tx::CountReject(_)
+            | Tx::CountReconcile(_) => "inventorycount",
         }
     }
 }
@@ -138,6 +142,13 @@ pub struct CountEnterTx {
     pub counts: Vec<(ItemRef, Quantity)>,
     /// Mark the count completed (pending approval).
     pub complete: bool,
+}
+
+/// Count the given items at a location and approve at once.
+#[derive(Clone, Debug)]
+pub struct CountReconcileTx {
+    pub location: Option<LocationId>,
+    pub counts: Vec<(ItemRef, Quantity)>,
 }
 
 /// A purchase order line. `received <= quantity`.

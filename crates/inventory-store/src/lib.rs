@@ -316,19 +316,20 @@ impl Work<'_> {
         }
     }
 
-    /// Applies `tx` once per external id (contract 5, idempotency): a repeat with the same
-    /// `body_hash` returns the remembered response and changes nothing; a repeat with another
-    /// body is refused with `DUP_RCRD`. A refused transaction is not remembered, so a corrected
-    /// retry under the same external id is a fresh attempt, as on NetSuite where no record
-    /// was created.
+    /// Applies `txs` (one request's transactions, usually one) once per external id
+    /// (contract 5, idempotency): a repeat with the same `body_hash` returns the remembered
+    /// response and changes nothing; a repeat with another body is refused with `DUP_RCRD`.
+    /// External ids are scoped by the record type of the first transaction (facts 7.1). A
+    /// refused request is not remembered, so a corrected retry under the same external id is a
+    /// fresh attempt, as on NetSuite where no record was created.
     pub fn apply_once(
         &mut self,
-        tx: Tx,
+        txs: Vec<Tx>,
         meta: TxMeta<'_>,
         body_hash: &str,
-        render: impl FnOnce(&Inventory, &Applied) -> String,
+        render: impl FnOnce(&Inventory, &[Applied]) -> String,
     ) -> Result<Outcome, ApplyError> {
-        let record_type = tx.record_type();
+        let record_type = txs.first().map_or("", Tx::record_type);
         if let Some(external_id) = meta.external_id
             && let Some(seen) = self.remembered(record_type, external_id)?
         {
@@ -339,15 +340,23 @@ impl Work<'_> {
                     .into())
             };
         }
-        self.apply(tx, meta)?;
-        let applied = self.applied.last().expect("just applied");
-        let response = render(&self.store.accounts[&self.account], applied);
-        if let Some(external_id) = meta.external_id {
-            let remembered =
-                Remembered { body_hash: body_hash.to_string(), response: response.clone() };
-            self.remember(record_type, external_id, &remembered)?;
-        }
-        Ok(Outcome::Applied { response })
+        // Inside an attempt, so that a refusal of a later transaction undoes the earlier ones.
+        self.attempt(|work| {
+            let start = work.applied.len();
+            for (n, tx) in txs.into_iter().enumerate() {
+                // The external id marks the request's first record only.
+                let meta = TxMeta { external_id: meta.external_id.filter(|_| n == 0), ..meta };
+                work.apply(tx, meta)?;
+            }
+            let response = render(&work.store.accounts[&work.account], &work.applied[start..]);
+            if let Some(external_id) = meta.external_id {
+                let remembered =
+                    Remembered { body_hash: body_hash.to_string(), response: response.clone() };
+                work.remember(record_type, external_id, &remembered)?;
+            }
+            Ok(response)
+        })
+        .map(|response| Outcome::Applied { response })
     }
 
     /// Runs `f` so that, if it fails, everything it applied is undone and the rest of the

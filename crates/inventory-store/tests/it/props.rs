@@ -112,7 +112,7 @@ proptest! {
             let key = external_id.clone().map(|e| (record_type.to_string(), e));
             let mut work = store.begin(ACCOUNT).unwrap();
             let meta = TxMeta { external_id: external_id.as_deref(), actor: "wms", now: 0 };
-            let result = work.apply_once(tx, meta, &body_hash, |_, applied| format!("{}", applied.id()));
+            let result = work.apply_once(vec![tx], meta, &body_hash, |_, applied| format!("{}", applied[0].id()));
             match (&result, key.as_ref().and_then(|k| remembered.get(k))) {
                 (Ok(Outcome::Replayed { response }), Some(_)) => {
                     drop(work);
