@@ -22,7 +22,10 @@ fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
 }
 
 fn bad_request(message: impl std::fmt::Display) -> Response<Full<Bytes>> {
-    json_response(StatusCode::BAD_REQUEST, &json!({"error": {"code": "ADMIN_BAD_REQUEST", "message": message.to_string()}}))
+    json_response(
+        StatusCode::BAD_REQUEST,
+        &json!({"error": {"code": "ADMIN_BAD_REQUEST", "message": message.to_string()}}),
+    )
 }
 
 fn query_params(req: &Request<Bytes>) -> Vec<(String, String)> {
@@ -33,20 +36,31 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn parse_param<T: std::str::FromStr>(params: &[(String, String)], name: &str) -> Result<Option<T>, Response<Full<Bytes>>> {
-    param(params, name).map(|v| v.parse().map_err(|_| bad_request(format!("{name}={v:?} is not valid")))).transpose()
+fn parse_param<T: std::str::FromStr>(
+    params: &[(String, String)],
+    name: &str,
+) -> Result<Option<T>, Response<Full<Bytes>>> {
+    param(params, name)
+        .map(|v| v.parse().map_err(|_| bad_request(format!("{name}={v:?} is not valid"))))
+        .transpose()
 }
 
 pub(crate) async fn handle(app: &App, req: Request<Bytes>) -> Response<Full<Bytes>> {
     let config = app.config();
     let loopback = req.extensions().get::<PeerAddr>().is_none_or(|peer| peer.0.ip().is_loopback());
     if !loopback && !config.admin_remote {
-        return json_response(StatusCode::FORBIDDEN, &json!({"error": {"code": "ADMIN_FORBIDDEN", "message": "the admin API answers loopback clients only"}}));
+        return json_response(
+            StatusCode::FORBIDDEN,
+            &json!({"error": {"code": "ADMIN_FORBIDDEN", "message": "the admin API answers loopback clients only"}}),
+        );
     }
     if let Some(token) = &config.admin_token
         && req.headers().get("x-admin-token").and_then(|v| v.to_str().ok()) != Some(token.as_str())
     {
-        return json_response(StatusCode::UNAUTHORIZED, &json!({"error": {"code": "ADMIN_UNAUTHORIZED", "message": "send the admin token in X-Admin-Token"}}));
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            &json!({"error": {"code": "ADMIN_UNAUTHORIZED", "message": "send the admin token in X-Admin-Token"}}),
+        );
     }
     match route(app, &req).await {
         Ok(response) | Err(response) => response,
@@ -58,7 +72,10 @@ type Reply = Result<Response<Full<Bytes>>, Response<Full<Bytes>>>;
 fn account_param(app: &App, params: &[(String, String)]) -> Result<String, Response<Full<Bytes>>> {
     match param(params, "account") {
         Some(account) if app.inner.accounts.contains_key(account) => Ok(account.to_string()),
-        Some(account) => Err(json_response(StatusCode::NOT_FOUND, &json!({"error": {"code": "ADMIN_NOT_FOUND", "message": format!("unknown account {account}")}}))),
+        Some(account) => Err(json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": {"code": "ADMIN_NOT_FOUND", "message": format!("unknown account {account}")}}),
+        )),
         None => Ok(app.inner.accounts.keys().next().expect("at least one account").clone()),
     }
 }
@@ -73,17 +90,42 @@ async fn route(app: &App, req: &Request<Bytes>) -> Reply {
             let mut gauges = Vec::new();
             for (id, rt) in &app.inner.accounts {
                 let state = rt.limiter.state();
-                gauges.push(("netsuite_mock_in_flight", "RESTlet requests in flight.", format!("account=\"{id}\""), state.in_flight as f64));
-                gauges.push(("netsuite_mock_concurrency_limit", "Account concurrency limit.", format!("account=\"{id}\""), state.limit as f64));
-                gauges.push(("netsuite_mock_nonces", "Nonces remembered inside the timestamp window.", format!("account=\"{id}\""), rt.auth.nonce_count() as f64));
+                gauges.push((
+                    "netsuite_mock_in_flight",
+                    "RESTlet requests in flight.",
+                    format!("account=\"{id}\""),
+                    state.in_flight as f64,
+                ));
+                gauges.push((
+                    "netsuite_mock_concurrency_limit",
+                    "Account concurrency limit.",
+                    format!("account=\"{id}\""),
+                    state.limit as f64,
+                ));
+                gauges.push((
+                    "netsuite_mock_nonces",
+                    "Nonces remembered inside the timestamp window.",
+                    format!("account=\"{id}\""),
+                    rt.auth.nonce_count() as f64,
+                ));
             }
             gauges.sort_by(|a, b| a.0.cmp(b.0));
-            gauges.push(("netsuite_mock_journal_entries", "Entries in the request journal.", String::new(), app.inner.journal.len() as f64));
-            let mut response = Response::new(Full::new(Bytes::from(app.inner.metrics.render(&gauges))));
-            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+            gauges.push((
+                "netsuite_mock_journal_entries",
+                "Entries in the request journal.",
+                String::new(),
+                app.inner.journal.len() as f64,
+            ));
+            let mut response =
+                Response::new(Full::new(Bytes::from(app.inner.metrics.render(&gauges))));
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
             Ok(response)
         }
-        (&Method::GET, "/__admin/health") => ok(json!({"status": "ok", "accounts": app.inner.accounts.keys().collect::<Vec<_>>()})),
+        (&Method::GET, "/__admin/health") => {
+            ok(json!({"status": "ok", "accounts": app.inner.accounts.keys().collect::<Vec<_>>()}))
+        }
         (&Method::POST, "/__admin/reset") => {
             let account = match param(&params, "account") {
                 Some(_) => Some(account_param(app, &params)?),
@@ -94,7 +136,12 @@ async fn route(app: &App, req: &Request<Bytes>) -> Reply {
             tokio::task::spawn_blocking(move || worker.reset(target.as_deref()))
                 .await
                 .map_err(|e| bad_request(e))?
-                .map_err(|e| json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": {"code": "UNEXPECTED_ERROR", "message": e.to_string()}})))?;
+                .map_err(|e| {
+                    json_response(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        &json!({"error": {"code": "UNEXPECTED_ERROR", "message": e.to_string()}}),
+                    )
+                })?;
             ok(json!({"reset": account.unwrap_or_else(|| "all".into())}))
         }
         (&Method::GET, "/__admin/stock") => {
@@ -106,7 +153,9 @@ async fn route(app: &App, req: &Request<Bytes>) -> Reply {
             let inv = store.inventory(&account).expect("account checked");
             let item = match (item, sku) {
                 (Some(id), _) => Some(ItemId(id)),
-                (None, Some(sku)) => Some(inv.resolve_item(&ItemRef::Sku(sku)).map_err(bad_request)?),
+                (None, Some(sku)) => {
+                    Some(inv.resolve_item(&ItemRef::Sku(sku)).map_err(bad_request)?)
+                }
                 (None, None) => None,
             };
             let rows: Vec<Value> = inv
@@ -177,14 +226,18 @@ async fn route(app: &App, req: &Request<Bytes>) -> Reply {
         }
         (&Method::GET, "/__admin/faults") => ok(json!({"faults": app.inner.faults.list()})),
         (&Method::POST, "/__admin/faults") => {
-            let spec: FaultSpec = serde_json::from_slice(req.body()).map_err(|e| bad_request(format!("fault rule: {e}")))?;
+            let spec: FaultSpec = serde_json::from_slice(req.body())
+                .map_err(|e| bad_request(format!("fault rule: {e}")))?;
             let rule = app.inner.faults.add(spec).map_err(bad_request)?;
             Ok(json_response(StatusCode::CREATED, &json!({"id": rule.id, "rule": rule})))
         }
         (&Method::DELETE, "/__admin/faults") => {
             match parse_param::<u64>(&params, "id")? {
                 Some(id) if !app.inner.faults.remove(id) => {
-                    return Err(json_response(StatusCode::NOT_FOUND, &json!({"error": {"code": "ADMIN_NOT_FOUND", "message": format!("no fault rule {id}")}})));
+                    return Err(json_response(
+                        StatusCode::NOT_FOUND,
+                        &json!({"error": {"code": "ADMIN_NOT_FOUND", "message": format!("no fault rule {id}")}}),
+                    ));
                 }
                 Some(_) => {}
                 None => app.inner.faults.clear(None),
@@ -193,7 +246,8 @@ async fn route(app: &App, req: &Request<Bytes>) -> Reply {
         }
         (&Method::GET, "/__admin/clock") => ok(json!(app.inner.clock.state())),
         (&Method::POST, "/__admin/clock") => {
-            let body: Value = serde_json::from_slice(req.body()).map_err(|e| bad_request(format!("clock: {e}")))?;
+            let body: Value = serde_json::from_slice(req.body())
+                .map_err(|e| bad_request(format!("clock: {e}")))?;
             let clock = &app.inner.clock;
             if let Some(at) = body.get("frozenAt").and_then(Value::as_i64) {
                 clock.freeze(at);
@@ -203,11 +257,17 @@ async fn route(app: &App, req: &Request<Bytes>) -> Reply {
                 clock.set_offset(offset);
             } else if let Some(advance) = body.get("advanceMs").and_then(Value::as_i64) {
                 let state = clock.state();
-                if state.frozen { clock.freeze(state.now_ms + advance) } else { clock.set_offset(state.offset_ms + advance) }
+                if state.frozen {
+                    clock.freeze(state.now_ms + advance)
+                } else {
+                    clock.set_offset(state.offset_ms + advance)
+                }
             } else if body.get("reset").and_then(Value::as_bool) == Some(true) {
                 clock.reset();
             } else {
-                return Err(bad_request("send one of offsetMs, advanceMs, frozenAt, freeze: true, reset: true"));
+                return Err(bad_request(
+                    "send one of offsetMs, advanceMs, frozenAt, freeze: true, reset: true",
+                ));
             }
             ok(json!(clock.state()))
         }

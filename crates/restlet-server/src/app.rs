@@ -14,7 +14,9 @@ use http::header::{CONTENT_TYPE, HOST, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use inventory_domain::Inventory;
-use inventory_store::{ApplyError, DbTarget, Durability, JobRow, Outcome, Store, StoreError, TxMeta, Work};
+use inventory_store::{
+    ApplyError, DbTarget, Durability, JobRow, Outcome, Store, StoreError, TxMeta, Work,
+};
 use oauth1_signature::{OAuthHeader, RequestTarget};
 use serde_json::{Map, Value};
 
@@ -25,8 +27,8 @@ use crate::faults::{FaultAction, FaultTarget, Faults};
 use crate::governance::{Limiter, Permit};
 use crate::journal::{Journal, JournalEntry};
 use crate::metrics::Metrics;
-use crate::ops::{self, WriteOp};
 use crate::ops::batch::{Batch, Mode, results_json};
+use crate::ops::{self, WriteOp};
 use crate::wire::ContentType;
 
 /// The RESTlet endpoint path (facts 1.1).
@@ -119,7 +121,7 @@ pub(crate) struct Meter {
 }
 
 impl Meter {
-    pub fn charge(&mut self, units: u32) -> Result<(), RestletError> {
+    pub(crate) fn charge(&mut self, units: u32) -> Result<(), RestletError> {
         self.used = self.used.saturating_add(units);
         if self.used > self.limit { Err(RestletError::UsageLimit) } else { Ok(()) }
     }
@@ -146,7 +148,11 @@ impl App {
                 let integration_limiters = def
                     .integrations
                     .iter()
-                    .filter_map(|i| i.value.concurrency_limit.map(|limit| (i.value.name.clone(), Limiter::new(limit))))
+                    .filter_map(|i| {
+                        i.value
+                            .concurrency_limit
+                            .map(|limit| (i.value.name.clone(), Limiter::new(limit)))
+                    })
                     .collect();
                 let rt = AccountRt {
                     auth: AuthState::new(&def),
@@ -191,9 +197,15 @@ impl App {
     }
 
     /// Reads an account's inventory under the store lock.
-    pub(crate) fn read<T>(&self, account: &str, f: impl FnOnce(&Inventory) -> Result<T, RestletError>) -> Result<T, RestletError> {
+    pub(crate) fn read<T>(
+        &self,
+        account: &str,
+        f: impl FnOnce(&Inventory) -> Result<T, RestletError>,
+    ) -> Result<T, RestletError> {
         let store = self.store();
-        let inventory = store.inventory(account).ok_or_else(|| RestletError::internal(format!("no account {account}")))?;
+        let inventory = store
+            .inventory(account)
+            .ok_or_else(|| RestletError::internal(format!("no account {account}")))?;
         f(inventory)
     }
 
@@ -208,16 +220,22 @@ impl App {
         }
         let started = Instant::now();
         let mut info = CallInfo::default();
-        let format = ContentType::from_header(header(&req, CONTENT_TYPE.as_str())).ok().flatten().unwrap_or(ContentType::Text);
+        let format = ContentType::from_header(header(&req, CONTENT_TYPE.as_str()))
+            .ok()
+            .flatten()
+            .unwrap_or(ContentType::Text);
         let (mut response, code) = match self.restlet(&req, &mut info).await {
             Ok(response) => (response, None),
             Err(err) => {
                 let (status, code, message) = err.parts();
                 match &err {
-                    RestletError::Internal { detail, .. } => tracing::error!(%detail, %code, "internal error"),
+                    RestletError::Internal { detail, .. } => {
+                        tracing::error!(%detail, %code, "internal error")
+                    }
                     _ => tracing::debug!(%code, %message, "request refused"),
                 }
-                let mut response = body_response(status, format, crate::wire::error_body(format, &code, &message));
+                let mut response =
+                    body_response(status, format, crate::wire::error_body(format, &code, &message));
                 if let RestletError::Login(_) = err {
                     let realm = info.account.clone().unwrap_or_default();
                     let value = format!(
@@ -233,8 +251,17 @@ impl App {
         let elapsed = started.elapsed();
         let account = info.account.clone().unwrap_or_default();
         let script = info.script.clone().unwrap_or_default();
-        self.inner.metrics.request(&account, &script, response.status().as_u16(), code.as_deref().unwrap_or(""), elapsed.as_secs_f64());
-        let body = http_body_util::BodyExt::collect(response.body_mut()).await.map(|c| c.to_bytes()).unwrap_or_default();
+        self.inner.metrics.request(
+            &account,
+            &script,
+            response.status().as_u16(),
+            code.as_deref().unwrap_or(""),
+            elapsed.as_secs_f64(),
+        );
+        let body = http_body_util::BodyExt::collect(response.body_mut())
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
         self.inner.journal.push(JournalEntry {
             seq: 0,
             time: self.now_ms(),
@@ -265,10 +292,17 @@ impl App {
             let host = header(req, HOST.as_str())?.to_ascii_lowercase();
             accounts.values().find(|a| host.starts_with(&format!("{}.", a.def.url_id())))
         };
-        by_realm.or_else(by_host).or_else(|| accounts.values().next()).expect("a fixture has at least one account")
+        by_realm
+            .or_else(by_host)
+            .or_else(|| accounts.values().next())
+            .expect("a fixture has at least one account")
     }
 
-    async fn restlet(&self, req: &Request<Bytes>, info: &mut CallInfo) -> Result<Response<Full<Bytes>>, RestletError> {
+    async fn restlet(
+        &self,
+        req: &Request<Bytes>,
+        info: &mut CallInfo,
+    ) -> Result<Response<Full<Bytes>>, RestletError> {
         let rt = self.pick_account(req);
         info.account = Some(rt.def.id.clone());
         let query = req.uri().query().unwrap_or("");
@@ -276,15 +310,23 @@ impl App {
         let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
 
         // Route (facts 1.5, 1.11, 1.12).
-        let deployment = route(&rt.def, param("script"), param("deploy")).ok_or(RestletError::InvalidScriptlet)?;
+        let deployment = route(&rt.def, param("script"), param("deploy"))
+            .ok_or(RestletError::InvalidScriptlet)?;
         info.script = Some(deployment.script_id.clone());
 
         // Authenticate (facts 4.1).
         let now_ms = self.now_ms();
-        let host = header(req, HOST.as_str()).or_else(|| req.uri().authority().map(|a| a.as_str())).unwrap_or("localhost");
+        let host = header(req, HOST.as_str())
+            .or_else(|| req.uri().authority().map(|a| a.as_str()))
+            .unwrap_or("localhost");
         let auth_req = AuthRequest {
             method: req.method().as_str(),
-            target: RequestTarget { scheme: &self.inner.config.scheme, host, path: req.uri().path(), query },
+            target: RequestTarget {
+                scheme: &self.inner.config.scheme,
+                host,
+                path: req.uri().path(),
+                query,
+            },
             authorization: header(req, "authorization"),
             now_ms,
         };
@@ -316,7 +358,9 @@ impl App {
         let _permits = self.admit(rt, &principal)?;
 
         // Content-type rules (facts 1.10, 2.1-2.6).
-        if req.extensions().get::<BodyTooLarge>().is_some() || req.body().len() > self.inner.config.max_body_bytes {
+        if req.extensions().get::<BodyTooLarge>().is_some()
+            || req.body().len() > self.inner.config.max_body_bytes
+        {
             return Err(RestletError::BodyTooLarge);
         }
         let has_body = !req.body().is_empty();
@@ -346,10 +390,18 @@ impl App {
         }
         match &decision.action {
             Some(FaultAction::Error { status, code, message }) => {
-                return Err(RestletError::Injected { status: *status, code: code.clone(), message: message.clone() });
+                return Err(RestletError::Injected {
+                    status: *status,
+                    code: code.clone(),
+                    message: message.clone(),
+                });
             }
             Some(FaultAction::Unavailable) => {
-                return Ok(body_response(StatusCode::SERVICE_UNAVAILABLE, ContentType::Text, "Service Unavailable".into()));
+                return Ok(body_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ContentType::Text,
+                    "Service Unavailable".into(),
+                ));
             }
             Some(FaultAction::Drop) => return Ok(dropped()),
             _ => {}
@@ -357,9 +409,15 @@ impl App {
 
         // The handler.
         let input = if matches!(*method, Method::GET | Method::DELETE) {
-            Value::Object(params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<Map<_, _>>())
+            Value::Object(
+                params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect::<Map<_, _>>(),
+            )
         } else {
-            serde_json::from_slice(req.body()).map_err(|err| RestletError::Syntax(json_error_message(&err)))?
+            serde_json::from_slice(req.body())
+                .map_err(|err| RestletError::Syntax(json_error_message(&err)))?
         };
         let mut ctx = Ctx {
             account: rt.def.id.clone(),
@@ -398,7 +456,11 @@ impl App {
     }
 
     /// Applies a batch in one unit of work.
-    pub(crate) async fn write_many(&self, ctx: &Ctx, batch: Batch) -> Result<Vec<Result<Value, RestletError>>, RestletError> {
+    pub(crate) async fn write_many(
+        &self,
+        ctx: &Ctx,
+        batch: Batch,
+    ) -> Result<Vec<Result<Value, RestletError>>, RestletError> {
         let app = self.clone();
         let account = ctx.account.clone();
         let actor = ctx.principal.token_name.clone();
@@ -414,7 +476,11 @@ impl App {
         .map_err(RestletError::internal)?
     }
 
-    pub(crate) async fn create_job(&self, ctx: &Ctx, input: &Value) -> Result<String, RestletError> {
+    pub(crate) async fn create_job(
+        &self,
+        ctx: &Ctx,
+        input: &Value,
+    ) -> Result<String, RestletError> {
         let app = self.clone();
         let id = format!("job-{:016x}", rand::random::<u64>());
         let job = JobRow {
@@ -427,9 +493,11 @@ impl App {
             created_at: ctx.now_ms,
             updated_at: ctx.now_ms,
         };
-        tokio::task::spawn_blocking(move || app.store().put_job(&job).map_err(RestletError::internal))
-            .await
-            .map_err(RestletError::internal)??;
+        tokio::task::spawn_blocking(move || {
+            app.store().put_job(&job).map_err(RestletError::internal)
+        })
+        .await
+        .map_err(RestletError::internal)??;
         Ok(id)
     }
 
@@ -444,7 +512,9 @@ impl App {
     /// Runs a queued job to the end: its operations and its result row commit together.
     pub(crate) fn process_job(&self, account: &str, job_id: &str) -> Result<(), RestletError> {
         let mut store = self.store();
-        let Some(mut job) = store.job(account, job_id).map_err(RestletError::internal)? else { return Ok(()) };
+        let Some(mut job) = store.job(account, job_id).map_err(RestletError::internal)? else {
+            return Ok(());
+        };
         if job.status != "PENDING" && job.status != "PROCESSING" {
             return Ok(());
         }
@@ -498,19 +568,31 @@ impl App {
 
 /// Applies a batch's operations in `work`: atomic stops at the first failure (the caller drops
 /// the unit); partial keeps going, each operation all-or-nothing on its own.
-fn run_ops(work: &mut Work<'_>, batch: Batch, actor: &str, now: i64) -> Result<Vec<Result<Value, RestletError>>, RestletError> {
+fn run_ops(
+    work: &mut Work<'_>,
+    batch: Batch,
+    actor: &str,
+    now: i64,
+) -> Result<Vec<Result<Value, RestletError>>, RestletError> {
     let mut results = Vec::with_capacity(batch.operations.len());
     for (index, op) in batch.operations.into_iter().enumerate() {
         let result = op.and_then(|op| apply_op(work, op, actor, now));
         match result {
-            Err(err) if batch.mode == Mode::Atomic => return Err(RestletError::Batch { index, inner: Box::new(err) }),
+            Err(err) if batch.mode == Mode::Atomic => {
+                return Err(RestletError::Batch { index, inner: Box::new(err) });
+            }
             result => results.push(result),
         }
     }
     Ok(results)
 }
 
-fn apply_op(work: &mut Work<'_>, op: WriteOp, actor: &str, now: i64) -> Result<Value, RestletError> {
+fn apply_op(
+    work: &mut Work<'_>,
+    op: WriteOp,
+    actor: &str,
+    now: i64,
+) -> Result<Value, RestletError> {
     let meta = TxMeta { external_id: op.external_id.as_deref(), actor, now };
     let kind = op.kind;
     let external_id = op.external_id.clone();
@@ -533,7 +615,11 @@ fn apply_op(work: &mut Work<'_>, op: WriteOp, actor: &str, now: i64) -> Result<V
 }
 
 /// Finds the Released deployment a script/deploy pair names, by numeric or string id.
-fn route<'a>(account: &'a Account, script: Option<&str>, deploy: Option<&str>) -> Option<&'a DeploymentDef> {
+fn route<'a>(
+    account: &'a Account,
+    script: Option<&str>,
+    deploy: Option<&str>,
+) -> Option<&'a DeploymentDef> {
     let (script, deploy) = (script?, deploy?);
     account.deployments.iter().map(|d| &d.value).find(|d| {
         (d.script.to_string() == script || d.script_id == script)
@@ -574,13 +660,18 @@ fn sample_latency(latency: &Latency) -> u64 {
         Latency::None => 0,
         Latency::Fixed { ms } => ms,
         Latency::Uniform { min_ms, max_ms } => {
-            if max_ms <= min_ms { min_ms } else { min_ms + rand::random::<u64>() % (max_ms - min_ms + 1) }
+            if max_ms <= min_ms {
+                min_ms
+            } else {
+                min_ms + rand::random::<u64>() % (max_ms - min_ms + 1)
+            }
         }
         Latency::LogNormal { median_ms, p99_ms } => {
             let median = (median_ms.max(1)) as f64;
             let sigma = ((p99_ms.max(median_ms + 1)) as f64 / median).ln() / 2.326;
             // Box-Muller for a standard normal draw.
-            let (u1, u2): (f64, f64) = (rand::random::<f64>().max(f64::MIN_POSITIVE), rand::random());
+            let (u1, u2): (f64, f64) =
+                (rand::random::<f64>().max(f64::MIN_POSITIVE), rand::random());
             let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
             (median.ln() + sigma * z).exp().round().min(300_000.0) as u64
         }

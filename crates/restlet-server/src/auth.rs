@@ -12,17 +12,16 @@ use serde::Serialize;
 
 /// Who a verified request acts as.
 #[derive(Clone, Debug)]
-pub struct Principal {
+pub(crate) struct Principal {
     /// The token's fixture name (`wms`), recorded as the actor in the audit trail.
     pub token_name: String,
-    pub token_id: String,
     pub integration: String,
 }
 
 /// One failed login, as the admin login audit shows it.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LoginAuditEntry {
+pub(crate) struct LoginAuditEntry {
     /// Unix milliseconds on the emulator clock.
     pub time: i64,
     pub account: String,
@@ -37,7 +36,7 @@ pub struct LoginAuditEntry {
 }
 
 /// Authentication state of one account: used nonces and lockouts.
-pub struct AuthState {
+pub(crate) struct AuthState {
     nonces: Mutex<NonceStore>,
     /// Per token id: consecutive failures, and locked-until (Unix ms).
     lockouts: Mutex<HashMap<String, (u32, i64)>>,
@@ -48,25 +47,28 @@ pub struct AuthState {
 const NONCE_CAPACITY: usize = 2_000_000;
 
 impl AuthState {
-    pub fn new(account: &Account) -> AuthState {
+    pub(crate) fn new(account: &Account) -> AuthState {
         AuthState {
-            nonces: Mutex::new(NonceStore::new(account.settings.timestamp_window_secs, NONCE_CAPACITY)),
+            nonces: Mutex::new(NonceStore::new(
+                account.settings.timestamp_window_secs,
+                NONCE_CAPACITY,
+            )),
             lockouts: Mutex::new(HashMap::new()),
         }
     }
 
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.nonces.lock().expect("nonce lock").clear();
         self.lockouts.lock().expect("lockout lock").clear();
     }
 
-    pub fn nonce_count(&self) -> usize {
+    pub(crate) fn nonce_count(&self) -> usize {
         self.nonces.lock().expect("nonce lock").len()
     }
 }
 
 /// The request facts authentication needs.
-pub struct AuthRequest<'a> {
+pub(crate) struct AuthRequest<'a> {
     pub method: &'a str,
     pub target: RequestTarget<'a>,
     pub authorization: Option<&'a str>,
@@ -75,7 +77,7 @@ pub struct AuthRequest<'a> {
 }
 
 /// A failure: the detail name, and what the audit should show.
-pub struct AuthFailure {
+pub(crate) struct AuthFailure {
     pub detail: &'static str,
     pub token_id: Option<String>,
     pub consumer_key: Option<String>,
@@ -87,7 +89,7 @@ fn fail(detail: &'static str) -> AuthFailure {
 }
 
 /// Verifies a request against one account and the deployment it routes to.
-pub fn authenticate(
+pub(crate) fn authenticate(
     account: &Account,
     state: &AuthState,
     deployment: &DeploymentDef,
@@ -113,9 +115,12 @@ pub fn authenticate(
         consumer_key: consumer_key.clone(),
         base_string: base_string.clone(),
     };
-    let (Some(consumer_key_value), Some(token_value), Some(signature), Some(base)) =
-        (consumer_key.as_deref(), token_id.as_deref(), header.signature.as_deref(), base_string.as_deref())
-    else {
+    let (Some(consumer_key_value), Some(token_value), Some(signature), Some(base)) = (
+        consumer_key.as_deref(),
+        token_id.as_deref(),
+        header.signature.as_deref(),
+        base_string.as_deref(),
+    ) else {
         return Err(failure("MissingTokenPassportRequiredFields"));
     };
     // The realm names the account exactly: credential form, case-sensitive (facts 4.1.2).
@@ -128,11 +133,16 @@ pub fn authenticate(
     if header.get("oauth_version").is_some_and(|v| v != "1.0") {
         return Err(failure("VersionRejected"));
     }
-    let Some(integration) = account.integrations.iter().map(|i| &i.value).find(|i| i.consumer_key == consumer_key_value)
+    let Some(integration) = account
+        .integrations
+        .iter()
+        .map(|i| &i.value)
+        .find(|i| i.consumer_key == consumer_key_value)
     else {
         return Err(failure("consumer_key_unknown"));
     };
-    let Some(token) = account.tokens.iter().map(|t| &t.value).find(|t| t.token_id == token_value) else {
+    let Some(token) = account.tokens.iter().map(|t| &t.value).find(|t| t.token_id == token_value)
+    else {
         return Err(failure("token_rejected"));
     };
     if token.revoked || token.integration != integration.name {
@@ -147,14 +157,33 @@ pub fn authenticate(
     let window_ms = account.settings.timestamp_window_secs as i64 * 1000;
     let timestamp: Option<i64> = header.get("oauth_timestamp").and_then(|t| t.parse().ok());
     let Some(timestamp) = timestamp.filter(|t| (t * 1000 - req.now_ms).abs() <= window_ms) else {
-        return Err(record_failure(account, state, token_value, failure("InvalidTimestamp"), req.now_ms));
+        return Err(record_failure(
+            account,
+            state,
+            token_value,
+            failure("InvalidTimestamp"),
+            req.now_ms,
+        ));
     };
     let nonce = header.get("oauth_nonce").unwrap_or("");
     if nonce.len() < 6 {
-        return Err(record_failure(account, state, token_value, failure("nonce_rejected"), req.now_ms));
+        return Err(record_failure(
+            account,
+            state,
+            token_value,
+            failure("nonce_rejected"),
+            req.now_ms,
+        ));
     }
-    if !oauth1_signature::verify(base, &integration.consumer_secret, &token.token_secret, signature) {
-        return Err(record_failure(account, state, token_value, failure("InvalidSignature"), req.now_ms));
+    if !oauth1_signature::verify(base, &integration.consumer_secret, &token.token_secret, signature)
+    {
+        return Err(record_failure(
+            account,
+            state,
+            token_value,
+            failure("InvalidSignature"),
+            req.now_ms,
+        ));
     }
     // Nonces are recorded only for correctly signed requests, so nobody can burn another
     // client's nonces.
@@ -169,15 +198,23 @@ pub fn authenticate(
         NonceVerdict::Replayed => return Err(failure("nonce_used")),
         NonceVerdict::Full => return Err(failure("nonce_rejected")),
     }
-    if !deployment.audience.is_empty() && !deployment.audience.iter().any(|role| *role == token.role) {
+    if !deployment.audience.is_empty()
+        && !deployment.audience.iter().any(|role| *role == token.role)
+    {
         return Err(failure("permission_denied"));
     }
     state.lockouts.lock().expect("lockout lock").remove(token_value);
-    Ok(Principal { token_name: token.name.clone(), token_id: token.token_id.clone(), integration: integration.name.clone() })
+    Ok(Principal { token_name: token.name.clone(), integration: integration.name.clone() })
 }
 
 /// Counts a failure towards the token's lockout (`temporary_locked`, facts 4.1.10).
-fn record_failure(account: &Account, state: &AuthState, token_id: &str, failure: AuthFailure, now_ms: i64) -> AuthFailure {
+fn record_failure(
+    account: &Account,
+    state: &AuthState,
+    token_id: &str,
+    failure: AuthFailure,
+    now_ms: i64,
+) -> AuthFailure {
     let limit = account.settings.lockout_after_failures;
     if limit > 0 {
         let mut lockouts = state.lockouts.lock().expect("lockout lock");
@@ -191,28 +228,28 @@ fn record_failure(account: &Account, state: &AuthState, token_id: &str, failure:
 }
 
 /// The most recent login failures, newest first, bounded.
-pub struct LoginAudit {
+pub(crate) struct LoginAudit {
     entries: Mutex<VecDeque<LoginAuditEntry>>,
     capacity: usize,
 }
 
 impl LoginAudit {
-    pub fn new(capacity: usize) -> LoginAudit {
+    pub(crate) fn new(capacity: usize) -> LoginAudit {
         LoginAudit { entries: Mutex::new(VecDeque::new()), capacity }
     }
 
-    pub fn push(&self, entry: LoginAuditEntry) {
+    pub(crate) fn push(&self, entry: LoginAuditEntry) {
         let mut entries = self.entries.lock().expect("audit lock");
         entries.push_front(entry);
         entries.truncate(self.capacity);
     }
 
-    pub fn list(&self, account: Option<&str>) -> Vec<LoginAuditEntry> {
+    pub(crate) fn list(&self, account: Option<&str>) -> Vec<LoginAuditEntry> {
         let entries = self.entries.lock().expect("audit lock");
         entries.iter().filter(|e| account.is_none_or(|a| e.account == a)).cloned().collect()
     }
 
-    pub fn clear(&self, account: Option<&str>) {
+    pub(crate) fn clear(&self, account: Option<&str>) {
         let mut entries = self.entries.lock().expect("audit lock");
         entries.retain(|e| account.is_some_and(|a| e.account != a));
     }

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 #[derive(Debug, Default)]
-pub struct Clock {
+pub(crate) struct Clock {
     offset_ms: AtomicI64,
     frozen: AtomicBool,
     frozen_at_ms: AtomicI64,
@@ -15,7 +15,7 @@ pub struct Clock {
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClockState {
+pub(crate) struct ClockState {
     pub now_ms: i64,
     pub offset_ms: i64,
     pub frozen: bool,
@@ -23,29 +23,30 @@ pub struct ClockState {
 
 impl Clock {
     /// Unix milliseconds as the emulator sees them.
-    pub fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         if self.frozen.load(Ordering::Acquire) {
             return self.frozen_at_ms.load(Ordering::Acquire);
         }
-        let system = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        let system =
+            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
         system + self.offset_ms.load(Ordering::Acquire)
     }
 
-    pub fn set_offset(&self, offset_ms: i64) {
+    pub(crate) fn set_offset(&self, offset_ms: i64) {
         self.frozen.store(false, Ordering::Release);
         self.offset_ms.store(offset_ms, Ordering::Release);
     }
 
-    pub fn freeze(&self, at_ms: i64) {
+    pub(crate) fn freeze(&self, at_ms: i64) {
         self.frozen_at_ms.store(at_ms, Ordering::Release);
         self.frozen.store(true, Ordering::Release);
     }
 
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.set_offset(0);
     }
 
-    pub fn state(&self) -> ClockState {
+    pub(crate) fn state(&self) -> ClockState {
         ClockState {
             now_ms: self.now_ms(),
             offset_ms: self.offset_ms.load(Ordering::Acquire),

@@ -45,7 +45,9 @@ impl TokenCredentials {
             token_secret: &self.token_secret,
         };
         let nonce = format!("{:020x}", rand::random::<u64>());
-        let timestamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         oauth1_signature::sign_request(&credentials, method, &target, &nonce, timestamp)
             .expect("a URL built from parts has a valid query")
             .authorization
@@ -61,7 +63,9 @@ impl MockNetSuite {
 
     pub async fn start_with(config: ServerConfig) -> Result<MockNetSuite, StoreError> {
         let app = App::new(config)?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| StoreError::Corrupt(format!("bind: {e}")))?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("bind: {e}")))?;
         let addr = listener.local_addr().map_err(|e| StoreError::Corrupt(format!("bind: {e}")))?;
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(crate::run(listener, app.clone(), async {

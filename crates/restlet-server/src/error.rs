@@ -60,7 +60,9 @@ impl RestletError {
     /// A fault of our own, with a fresh opaque error id (facts 3.3.3).
     pub fn internal(detail: impl std::fmt::Display) -> RestletError {
         let id: String = (0..20)
-            .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand::random::<usize>() % 36]))
+            .map(|_| {
+                char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand::random::<usize>() % 36])
+            })
             .collect();
         RestletError::Internal { id, detail: detail.to_string() }
     }
@@ -109,6 +111,6 @@ impl RestletError {
 }
 
 /// `INVALID_FLD_VALUE` for a request field of the wrong type or range.
-pub fn invalid_field(field: &'static str, value: impl std::fmt::Display) -> RestletError {
+pub(crate) fn invalid_field(field: &'static str, value: impl std::fmt::Display) -> RestletError {
     RestletError::Tx(TxError::InvalidField { field, value: value.to_string() })
 }

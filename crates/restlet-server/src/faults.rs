@@ -9,7 +9,7 @@ use serde_json::Value;
 /// What a matching rule does to the call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "action")]
-pub enum FaultAction {
+pub(crate) enum FaultAction {
     /// Adds `latencyMs` before the handler runs; the call holds its governance slot meanwhile.
     #[serde(rename_all = "camelCase")]
     Latency { latency_ms: u64 },
@@ -28,7 +28,7 @@ pub enum FaultAction {
 /// rule.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FaultSpec {
+pub(crate) struct FaultSpec {
     pub account: Option<String>,
     /// Numeric or string script id.
     pub script: Option<Value>,
@@ -48,7 +48,7 @@ pub struct FaultSpec {
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FaultRule {
+pub(crate) struct FaultRule {
     pub id: u64,
     pub account: Option<String>,
     pub script: Option<String>,
@@ -65,7 +65,7 @@ pub struct FaultRule {
 }
 
 /// The call being matched: its account, the deployment's ids in both forms, and the method.
-pub struct FaultTarget<'a> {
+pub(crate) struct FaultTarget<'a> {
     pub account: &'a str,
     pub script_ids: [&'a str; 2],
     pub deploy_ids: [&'a str; 2],
@@ -81,11 +81,11 @@ fn id_text(value: &Value) -> Option<String> {
 }
 
 impl FaultSpec {
-    pub fn into_rule(self, id: u64) -> Result<FaultRule, String> {
+    pub(crate) fn into_rule(self, id: u64) -> Result<FaultRule, String> {
         let action = match self.action.as_deref() {
-            None | Some("latency") => {
-                FaultAction::Latency { latency_ms: self.latency_ms.ok_or("a latency rule needs latencyMs")? }
-            }
+            None | Some("latency") => FaultAction::Latency {
+                latency_ms: self.latency_ms.ok_or("a latency rule needs latencyMs")?,
+            },
             Some("error") => FaultAction::Error {
                 status: self.status.unwrap_or(400),
                 code: self.code.ok_or("an error rule needs code")?,
@@ -94,7 +94,11 @@ impl FaultSpec {
             Some("unavailable") => FaultAction::Unavailable,
             Some("drop") => FaultAction::Drop,
             Some("applyThenDrop") => FaultAction::ApplyThenDrop,
-            Some(other) => return Err(format!("unknown action {other:?}: use latency, error, unavailable, drop or applyThenDrop")),
+            Some(other) => {
+                return Err(format!(
+                    "unknown action {other:?}: use latency, error, unavailable, drop or applyThenDrop"
+                ));
+            }
         };
         let probability = self.probability.unwrap_or(1.0);
         if !(0.0..=1.0).contains(&probability) {
@@ -105,8 +109,16 @@ impl FaultSpec {
         {
             return Err("status must be 400..599".into());
         }
-        let script = self.script.as_ref().map(|v| id_text(v).ok_or("script must be a number or a string")).transpose()?;
-        let deploy = self.deploy.as_ref().map(|v| id_text(v).ok_or("deploy must be a number or a string")).transpose()?;
+        let script = self
+            .script
+            .as_ref()
+            .map(|v| id_text(v).ok_or("script must be a number or a string"))
+            .transpose()?;
+        let deploy = self
+            .deploy
+            .as_ref()
+            .map(|v| id_text(v).ok_or("deploy must be a number or a string"))
+            .transpose()?;
         let seed = self.seed.unwrap_or(id);
         Ok(FaultRule {
             id,
@@ -147,20 +159,20 @@ impl FaultRule {
 }
 
 #[derive(Default)]
-pub struct Faults {
+pub(crate) struct Faults {
     inner: Mutex<(u64, Vec<FaultRule>)>,
 }
 
 /// What the matching rules decided for one call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Decision {
+pub(crate) struct Decision {
     pub latency_ms: u64,
     /// An action replacing or following the handler (the first matching rule's).
     pub action: Option<FaultAction>,
 }
 
 impl Faults {
-    pub fn add(&self, spec: FaultSpec) -> Result<FaultRule, String> {
+    pub(crate) fn add(&self, spec: FaultSpec) -> Result<FaultRule, String> {
         let mut inner = self.inner.lock().expect("faults lock");
         let id = inner.0 + 1;
         let rule = spec.into_rule(id)?;
@@ -169,25 +181,25 @@ impl Faults {
         Ok(rule)
     }
 
-    pub fn list(&self) -> Vec<FaultRule> {
+    pub(crate) fn list(&self) -> Vec<FaultRule> {
         self.inner.lock().expect("faults lock").1.clone()
     }
 
-    pub fn remove(&self, id: u64) -> bool {
+    pub(crate) fn remove(&self, id: u64) -> bool {
         let mut inner = self.inner.lock().expect("faults lock");
         let before = inner.1.len();
         inner.1.retain(|r| r.id != id);
         inner.1.len() != before
     }
 
-    pub fn clear(&self, account: Option<&str>) {
+    pub(crate) fn clear(&self, account: Option<&str>) {
         let mut inner = self.inner.lock().expect("faults lock");
         inner.1.retain(|r| account.is_some_and(|a| r.account.as_deref().is_some_and(|ra| ra != a)));
     }
 
     /// Evaluates every rule for a call: latencies add up; the first firing non-latency action
     /// wins.
-    pub fn decide(&self, target: &FaultTarget<'_>) -> Decision {
+    pub(crate) fn decide(&self, target: &FaultTarget<'_>) -> Decision {
         let mut inner = self.inner.lock().expect("faults lock");
         let mut decision = Decision::default();
         for rule in inner.1.iter_mut() {

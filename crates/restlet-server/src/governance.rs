@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use serde::Serialize;
 
 #[derive(Debug)]
-pub struct Limiter {
+pub(crate) struct Limiter {
     limit: u32,
     in_flight: AtomicU32,
     peak: AtomicU32,
@@ -20,7 +20,7 @@ pub struct Limiter {
 
 /// Holds one slot of a limiter; the slot is freed when this is dropped.
 #[derive(Debug)]
-pub struct Permit {
+pub(crate) struct Permit {
     limiter: Arc<Limiter>,
 }
 
@@ -33,7 +33,7 @@ impl Drop for Permit {
 /// A limiter's numbers, for the admin API and metrics.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-pub struct LimiterState {
+pub(crate) struct LimiterState {
     pub limit: u32,
     pub in_flight: u32,
     pub peak: u32,
@@ -42,7 +42,7 @@ pub struct LimiterState {
 }
 
 impl Limiter {
-    pub fn new(limit: u32) -> Arc<Limiter> {
+    pub(crate) fn new(limit: u32) -> Arc<Limiter> {
         Arc::new(Limiter {
             limit,
             in_flight: AtomicU32::new(0),
@@ -53,14 +53,19 @@ impl Limiter {
     }
 
     /// Takes a slot if one is free; never waits.
-    pub fn try_acquire(self: &Arc<Self>) -> Option<Permit> {
+    pub(crate) fn try_acquire(self: &Arc<Self>) -> Option<Permit> {
         let mut current = self.in_flight.load(Ordering::Acquire);
         loop {
             if current >= self.limit {
                 self.rejected.fetch_add(1, Ordering::Relaxed);
                 return None;
             }
-            match self.in_flight.compare_exchange_weak(current, current + 1, Ordering::AcqRel, Ordering::Acquire) {
+            match self.in_flight.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => {
                     self.admitted.fetch_add(1, Ordering::Relaxed);
                     self.peak.fetch_max(current + 1, Ordering::Relaxed);
@@ -72,13 +77,13 @@ impl Limiter {
     }
 
     /// Forgets the counters (not the requests in flight).
-    pub fn reset_counters(&self) {
+    pub(crate) fn reset_counters(&self) {
         self.peak.store(self.in_flight.load(Ordering::Acquire), Ordering::Relaxed);
         self.admitted.store(0, Ordering::Relaxed);
         self.rejected.store(0, Ordering::Relaxed);
     }
 
-    pub fn state(&self) -> LimiterState {
+    pub(crate) fn state(&self) -> LimiterState {
         LimiterState {
             limit: self.limit,
             in_flight: self.in_flight.load(Ordering::Acquire),

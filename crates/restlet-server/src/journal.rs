@@ -11,7 +11,7 @@ const BODY_KEEP: usize = 64 * 1024;
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct JournalEntry {
+pub(crate) struct JournalEntry {
     pub seq: u64,
     /// Unix milliseconds on the emulator clock.
     pub time: i64,
@@ -28,22 +28,22 @@ pub struct JournalEntry {
     pub duration_ms: f64,
 }
 
-pub struct Journal {
+pub(crate) struct Journal {
     inner: Mutex<(u64, VecDeque<JournalEntry>)>,
     capacity: usize,
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Journal {
+    pub(crate) fn new(capacity: usize) -> Journal {
         Journal { inner: Mutex::new((0, VecDeque::new())), capacity }
     }
 
-    pub fn cut(body: &[u8]) -> String {
+    pub(crate) fn cut(body: &[u8]) -> String {
         let keep = &body[..body.len().min(BODY_KEEP)];
         String::from_utf8_lossy(keep).into_owned()
     }
 
-    pub fn push(&self, mut entry: JournalEntry) {
+    pub(crate) fn push(&self, mut entry: JournalEntry) {
         if self.capacity == 0 {
             return;
         }
@@ -57,16 +57,16 @@ impl Journal {
     }
 
     /// Entries after `after_seq`, oldest first, at most `limit`.
-    pub fn list(&self, after_seq: u64, limit: usize) -> Vec<JournalEntry> {
+    pub(crate) fn list(&self, after_seq: u64, limit: usize) -> Vec<JournalEntry> {
         let inner = self.inner.lock().expect("journal lock");
         inner.1.iter().filter(|e| e.seq > after_seq).take(limit).cloned().collect()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.inner.lock().expect("journal lock").1.len()
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.inner.lock().expect("journal lock").1.clear();
     }
 }

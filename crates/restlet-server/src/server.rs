@@ -22,7 +22,11 @@ use crate::app::{App, BodyTooLarge, DropConnection, PeerAddr};
 struct Dropped;
 
 /// Serves `app` on `listener` until `shutdown` resolves, then waits for open requests.
-pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     app.start_background();
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -56,7 +60,11 @@ pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output =
     Ok(())
 }
 
-async fn serve_one(app: App, req: Request<Incoming>, peer: PeerAddr) -> Result<Response<Full<Bytes>>, Dropped> {
+async fn serve_one(
+    app: App,
+    req: Request<Incoming>,
+    peer: PeerAddr,
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let (mut parts, body) = req.into_parts();
     let max = app.config().max_body_bytes;
     let declared: Option<usize> = parts
@@ -87,4 +95,3 @@ async fn serve_one(app: App, req: Request<Incoming>, peer: PeerAddr) -> Result<R
     }
     Ok(response)
 }
-

@@ -13,7 +13,7 @@ use crate::error::{RestletError, invalid_field};
 /// The three request content types RESTlets accept (facts 2.1), compared exactly as
 /// documented ("type them exactly as shown"); parameters such as `; charset=utf-8` are allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ContentType {
+pub(crate) enum ContentType {
     Json,
     Text,
     Xml,
@@ -21,7 +21,7 @@ pub enum ContentType {
 
 impl ContentType {
     /// `None` for a missing header; `Err` for an unsupported one.
-    pub fn from_header(value: Option<&str>) -> Result<Option<ContentType>, ()> {
+    pub(crate) fn from_header(value: Option<&str>) -> Result<Option<ContentType>, ()> {
         let Some(value) = value else { return Ok(None) };
         match value.split(';').next().unwrap_or("").trim() {
             "application/json" => Ok(Some(ContentType::Json)),
@@ -31,7 +31,7 @@ impl ContentType {
         }
     }
 
-    pub fn mime(self) -> &'static str {
+    pub(crate) fn mime(self) -> &'static str {
         match self {
             ContentType::Json => "application/json;charset=utf-8",
             ContentType::Text => "text/plain;charset=utf-8",
@@ -41,10 +41,16 @@ impl ContentType {
 }
 
 /// The error envelope in the response's format (facts 3.1.1-3.1.3).
-pub fn error_body(format: ContentType, code: &str, message: &str) -> String {
+pub(crate) fn error_body(format: ContentType, code: &str, message: &str) -> String {
     match format {
-        ContentType::Json => serde_json::json!({"error": {"code": code, "message": message}}).to_string(),
-        ContentType::Xml => format!("<error><code>{}</code><message>{}</message></error>", xml_escape(code), xml_escape(message)),
+        ContentType::Json => {
+            serde_json::json!({"error": {"code": code, "message": message}}).to_string()
+        }
+        ContentType::Xml => format!(
+            "<error><code>{}</code><message>{}</message></error>",
+            xml_escape(code),
+            xml_escape(message)
+        ),
         ContentType::Text => format!("error code: {code} error message: {message}"),
     }
 }
@@ -54,37 +60,36 @@ fn xml_escape(text: &str) -> String {
 }
 
 /// An exact decimal as a JSON number (`25`, `2.5`), never through `f64`.
-pub fn dec(value: Decimal) -> Value {
-    Value::Number(Number::from_str(&value.normalize().to_string()).expect("a decimal's text is a JSON number"))
+pub(crate) fn dec(value: Decimal) -> Value {
+    Value::Number(
+        Number::from_str(&value.normalize().to_string())
+            .expect("a decimal's text is a JSON number"),
+    )
 }
 
 /// A request body or query, read as an object of fields.
-pub struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     map: &'a Map<String, Value>,
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(value: &'a Value) -> Result<Fields<'a>, RestletError> {
+    pub(crate) fn new(value: &'a Value) -> Result<Fields<'a>, RestletError> {
         match value {
             Value::Object(map) => Ok(Fields { map }),
             other => Err(invalid_field("body", kind(other))),
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
         self.map.get(name).filter(|v| !v.is_null())
     }
 
-    pub fn has(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-
     /// An internal id: a non-negative integer, or a string of digits.
-    pub fn id(&self, name: &'static str) -> Result<Option<u64>, RestletError> {
+    pub(crate) fn id(&self, name: &'static str) -> Result<Option<u64>, RestletError> {
         self.get(name).map(|v| id_value(v, name)).transpose()
     }
 
-    pub fn string(&self, name: &'static str) -> Result<Option<&'a str>, RestletError> {
+    pub(crate) fn string(&self, name: &'static str) -> Result<Option<&'a str>, RestletError> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.as_str())),
@@ -93,7 +98,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A string or number rendered as text (external ids are often sent as numbers).
-    pub fn text(&self, name: &'static str) -> Result<Option<String>, RestletError> {
+    pub(crate) fn text(&self, name: &'static str) -> Result<Option<String>, RestletError> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::String(s)) if s.len() <= 255 => Ok(Some(s.clone())),
@@ -102,7 +107,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn bool(&self, name: &'static str) -> Result<bool, RestletError> {
+    pub(crate) fn bool(&self, name: &'static str) -> Result<bool, RestletError> {
         match self.get(name) {
             None => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
@@ -112,11 +117,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn quantity(&self, name: &'static str) -> Result<Option<Quantity>, RestletError> {
+    pub(crate) fn quantity(&self, name: &'static str) -> Result<Option<Quantity>, RestletError> {
         self.get(name).map(|v| quantity_value(v, name)).transpose()
     }
 
-    pub fn array(&self, name: &'static str) -> Result<Option<&'a Vec<Value>>, RestletError> {
+    pub(crate) fn array(&self, name: &'static str) -> Result<Option<&'a Vec<Value>>, RestletError> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Array(items)) => Ok(Some(items)),
@@ -124,12 +129,12 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn location(&self, name: &'static str) -> Result<Option<LocationId>, RestletError> {
+    pub(crate) fn location(&self, name: &'static str) -> Result<Option<LocationId>, RestletError> {
         Ok(self.id(name)?.map(LocationId))
     }
 
     /// The item of a line: `itemId` (or `item` as a number) or `sku` (or `item` as text).
-    pub fn item(&self) -> Result<Option<ItemRef>, RestletError> {
+    pub(crate) fn item(&self) -> Result<Option<ItemRef>, RestletError> {
         if let Some(id) = self.id("itemId")? {
             return Ok(Some(ItemRef::Id(ItemId(id))));
         }
@@ -138,14 +143,17 @@ impl<'a> Fields<'a> {
         }
         match self.get("item") {
             None => Ok(None),
-            Some(Value::Number(_)) => Ok(Some(ItemRef::Id(ItemId(id_value(self.map.get("item").expect("present"), "item")?)))),
+            Some(Value::Number(_)) => Ok(Some(ItemRef::Id(ItemId(id_value(
+                self.map.get("item").expect("present"),
+                "item",
+            )?)))),
             Some(Value::String(s)) => Ok(Some(ItemRef::Sku(s.clone()))),
             Some(other) => Err(invalid_field("item", kind(other))),
         }
     }
 }
 
-pub fn id_value(value: &Value, name: &'static str) -> Result<u64, RestletError> {
+pub(crate) fn id_value(value: &Value, name: &'static str) -> Result<u64, RestletError> {
     match value {
         Value::Number(n) => n.as_u64().ok_or_else(|| invalid_field(name, n)),
         Value::String(s) => s.trim().parse().map_err(|_| invalid_field(name, s)),
@@ -154,7 +162,7 @@ pub fn id_value(value: &Value, name: &'static str) -> Result<u64, RestletError> 
 }
 
 /// A quantity from a JSON number or numeric string, kept exact.
-pub fn quantity_value(value: &Value, name: &'static str) -> Result<Quantity, RestletError> {
+pub(crate) fn quantity_value(value: &Value, name: &'static str) -> Result<Quantity, RestletError> {
     let text = match value {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.clone(),

@@ -5,7 +5,7 @@
 //! The child is this same test binary, re-run with `CRASH_WRITER_DB` set, so no extra binary
 //! or mock is involved: it is the real store on a real file.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,7 +30,8 @@ fn crash_writer() {
         let mut work = store.begin(ACCOUNT).unwrap();
         work.apply(adjust(&[(3569, 1, 1), (3569, 3, 1)]), meta(Some(&id))).unwrap();
         work.commit().unwrap();
-        println!("ack {id}");
+        // Printed only after commit returned: this line is the acknowledgement.
+        writeln!(std::io::stdout(), "ack {id}").unwrap();
     }
 }
 

@@ -13,10 +13,12 @@ use crate::wire::{Fields, dec};
 pub(super) fn decode(fields: &Fields<'_>) -> Result<Tx, RestletError> {
     let lines = super::items(fields)?
         .iter()
-        .map(|line| decode_line(line).map_err(|err| match err {
-            RestletError::Tx(err) => err,
-            other => TxError::InvalidField { field: "items", value: other.to_string() },
-        }))
+        .map(|line| {
+            decode_line(line).map_err(|err| match err {
+                RestletError::Tx(err) => err,
+                other => TxError::InvalidField { field: "items", value: other.to_string() },
+            })
+        })
         .collect();
     Ok(Tx::Adjustment(AdjustmentTx {
         account: fields.id("account")?,

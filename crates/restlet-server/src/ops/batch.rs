@@ -87,16 +87,20 @@ pub(super) async fn submit(app: &App, ctx: &mut Ctx, input: Value) -> Result<Val
     let (batch, asynchronous) = parse(&input)?;
     if asynchronous {
         if batch.mode == Mode::Atomic
-            && let Some((index, Err(err))) = batch.operations.iter().enumerate().find(|(_, op)| op.is_err())
+            && let Some((index, Err(err))) =
+                batch.operations.iter().enumerate().find(|(_, op)| op.is_err())
         {
             return Err(RestletError::Batch { index, inner: Box::new(err.clone()) });
         }
         let n = batch.operations.len();
         let job_id = app.create_job(ctx, &input).await?;
         finish_job_later(app.clone(), ctx.account.clone(), job_id.clone());
-        return Ok(json!({"success": true, "jobId": job_id, "status": "PENDING", "mode": batch.mode.as_str(), "operations": n}));
+        return Ok(
+            json!({"success": true, "jobId": job_id, "status": "PENDING", "mode": batch.mode.as_str(), "operations": n}),
+        );
     }
-    let units: u32 = batch.operations.iter().filter_map(|op| op.as_ref().ok()).map(|op| op.units).sum();
+    let units: u32 =
+        batch.operations.iter().filter_map(|op| op.as_ref().ok()).map(|op| op.units).sum();
     ctx.meter.charge(units)?;
     let mode = batch.mode;
     let results = app.write_many(ctx, batch).await?;
@@ -123,7 +127,9 @@ pub(crate) fn results_json(mode: Mode, results: Vec<Result<Value, RestletError>>
 pub(super) fn status(app: &App, ctx: &mut Ctx, input: &Value) -> Result<Value, RestletError> {
     ctx.meter.charge(super::UNITS_SEARCH)?;
     let job_id = Fields::new(input)?.text("jobId")?.ok_or(RestletError::MissingParam("jobId"))?;
-    let job = app.job(&ctx.account, &job_id)?.ok_or(TxError::UnknownRecord { record_type: "job", id: 0 })?;
+    let job = app
+        .job(&ctx.account, &job_id)?
+        .ok_or(TxError::UnknownRecord { record_type: "job", id: 0 })?;
     let request: Value = serde_json::from_str(&job.request).unwrap_or(Value::Null);
     let mut out = json!({
         "jobId": job.id,
@@ -145,7 +151,8 @@ pub(super) fn status(app: &App, ctx: &mut Ctx, input: &Value) -> Result<Value, R
 pub(crate) fn finish_job_later(app: App, account: String, job_id: String) {
     tokio::spawn(async move {
         let worker = app.clone();
-        let outcome = tokio::task::spawn_blocking(move || worker.process_job(&account, &job_id)).await;
+        let outcome =
+            tokio::task::spawn_blocking(move || worker.process_job(&account, &job_id)).await;
         if let Ok(Err(err)) | Err(err) = outcome.map_err(|e| RestletError::internal(e)) {
             tracing::error!(%err, "batch job failed to run");
         }

@@ -1,7 +1,10 @@
 //! Inventory count and reconcile (script 109): start (snapshot), count, approve (up to two
 //! adjustments), reject; or `reconcile` to do all of it in one call (facts 6.2).
 
-use inventory_domain::{Applied, CountEnterTx, CountReconcileTx, CountStartTx, DocId, Inventory, ItemRef, Quantity, Tx, TxError};
+use inventory_domain::{
+    Applied, CountEnterTx, CountReconcileTx, CountStartTx, DocId, Inventory, ItemRef, Quantity, Tx,
+    TxError,
+};
 use serde_json::{Value, json};
 
 use super::{required_item, required_quantity};
@@ -32,15 +35,27 @@ pub(super) fn decode(fields: &Fields<'_>) -> Result<Vec<Tx>, RestletError> {
         "start" => {
             let items = match fields.array("items")? {
                 None => None,
-                Some(items) => Some(items.iter().map(|i| required_item(&Fields::new(i)?)).collect::<Result<_, _>>()?),
+                Some(items) => Some(
+                    items
+                        .iter()
+                        .map(|i| required_item(&Fields::new(i)?))
+                        .collect::<Result<_, _>>()?,
+                ),
             };
             vec![Tx::CountStart(CountStartTx { location: fields.location("location")?, items })]
         }
-        "count" => vec![Tx::CountEnter(CountEnterTx { count: count_id(fields)?, counts: counts(fields)?, complete: fields.bool("complete")? })],
+        "count" => vec![Tx::CountEnter(CountEnterTx {
+            count: count_id(fields)?,
+            counts: counts(fields)?,
+            complete: fields.bool("complete")?,
+        })],
         "approve" => vec![Tx::CountApprove(count_id(fields)?)],
         "reject" => vec![Tx::CountReject(count_id(fields)?)],
         "reconcile" => {
-            vec![Tx::CountReconcile(CountReconcileTx { location: fields.location("location")?, counts: counts(fields)? })]
+            vec![Tx::CountReconcile(CountReconcileTx {
+                location: fields.location("location")?,
+                counts: counts(fields)?,
+            })]
         }
         other => return Err(invalid_field("action", other)),
     })
@@ -49,7 +64,8 @@ pub(super) fn decode(fields: &Fields<'_>) -> Result<Vec<Tx>, RestletError> {
 pub(super) fn render(inv: &Inventory, applied: &[Applied]) -> Value {
     let records: Vec<_> = applied.iter().flat_map(|a| &a.records).collect();
     let count = records[0].id;
-    let action = records.iter().rev().find(|r| r.record_type == "inventorycount").map_or("", |r| r.action);
+    let action =
+        records.iter().rev().find(|r| r.record_type == "inventorycount").map_or("", |r| r.action);
     let mut out = json!({"success": true, "countId": count.0, "action": action});
     if let Some(document) = inv.document(count) {
         out["status"] = json!(document.status());

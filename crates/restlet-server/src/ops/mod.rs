@@ -19,7 +19,7 @@ use crate::app::{App, Ctx};
 use crate::error::{RestletError, invalid_field};
 use crate::wire::{Fields, quantity_value};
 
-pub(crate) use batch::{finish_job_later, resume_jobs};
+pub(crate) use batch::resume_jobs;
 
 /// Usage units (facts 5.2.3-5.2.4): creating or transforming a transaction record and saving
 /// it; a lookup per line; a record load; a search.
@@ -31,7 +31,9 @@ pub(crate) const UNITS_SEARCH: u32 = 10;
 pub(crate) fn methods(kind: HandlerKind) -> &'static [Method] {
     match kind {
         HandlerKind::StockQuery => &[Method::GET],
-        HandlerKind::PurchaseOrder | HandlerKind::SalesOrder | HandlerKind::InventoryBatch => &[Method::GET, Method::POST],
+        HandlerKind::PurchaseOrder | HandlerKind::SalesOrder | HandlerKind::InventoryBatch => {
+            &[Method::GET, Method::POST]
+        }
         _ => &[Method::POST],
     }
 }
@@ -47,7 +49,13 @@ pub(crate) struct WriteOp {
 }
 
 /// Runs a handler for one call.
-pub(crate) async fn dispatch(app: &App, ctx: &mut Ctx, kind: HandlerKind, method: &Method, input: Value) -> Result<Value, RestletError> {
+pub(crate) async fn dispatch(
+    app: &App,
+    ctx: &mut Ctx,
+    kind: HandlerKind,
+    method: &Method,
+    input: Value,
+) -> Result<Value, RestletError> {
     match (kind, method) {
         (HandlerKind::StockQuery, _) => {
             ctx.meter.charge(UNITS_SEARCH)?;
@@ -94,9 +102,10 @@ fn tx_lines(tx: &Tx) -> usize {
         Tx::Adjustment(t) => t.lines.len(),
         Tx::PurchaseOrder(t) | Tx::SalesOrder(t) => t.lines.len(),
         Tx::Transfer(t) | Tx::TransferOrder(t) => t.lines.len(),
-        Tx::ItemReceipt(t) | Tx::ItemFulfillment(t) | Tx::TransferOrderShip(t) | Tx::TransferOrderReceive(t) => {
-            t.lines.as_ref().map_or(1, Vec::len)
-        }
+        Tx::ItemReceipt(t)
+        | Tx::ItemFulfillment(t)
+        | Tx::TransferOrderShip(t)
+        | Tx::TransferOrderReceive(t) => t.lines.as_ref().map_or(1, Vec::len),
         Tx::CountStart(t) => t.items.as_ref().map_or(1, Vec::len),
         Tx::CountEnter(t) => t.counts.len(),
         Tx::CountReconcile(t) => t.counts.len() + 2 * UNITS_CREATE_AND_SAVE as usize,
@@ -105,12 +114,23 @@ fn tx_lines(tx: &Tx) -> usize {
 }
 
 /// Renders the result of an applied write.
-pub(crate) fn render(kind: HandlerKind, inv: &Inventory, applied: &[Applied], external_id: Option<&str>) -> Value {
+pub(crate) fn render(
+    kind: HandlerKind,
+    inv: &Inventory,
+    applied: &[Applied],
+    external_id: Option<&str>,
+) -> Value {
     let mut out = match kind {
         HandlerKind::InventoryAdjustment => adjustment::render(inv, &applied[0]),
-        HandlerKind::PurchaseOrder | HandlerKind::SalesOrder => orders::render_created(inv, kind, &applied[0]),
-        HandlerKind::ItemReceipt | HandlerKind::ItemFulfillment => orders::render_step(inv, kind, &applied[0]),
-        HandlerKind::InventoryTransfer | HandlerKind::TransferOrder => transfers::render(inv, kind, &applied[0]),
+        HandlerKind::PurchaseOrder | HandlerKind::SalesOrder => {
+            orders::render_created(inv, kind, &applied[0])
+        }
+        HandlerKind::ItemReceipt | HandlerKind::ItemFulfillment => {
+            orders::render_step(inv, kind, &applied[0])
+        }
+        HandlerKind::InventoryTransfer | HandlerKind::TransferOrder => {
+            transfers::render(inv, kind, &applied[0])
+        }
         HandlerKind::InventoryCount => count::render(inv, applied),
         HandlerKind::StockQuery | HandlerKind::InventoryBatch => json!({"success": true}),
     };
@@ -120,16 +140,48 @@ pub(crate) fn render(kind: HandlerKind, inv: &Inventory, applied: &[Applied], ex
     out
 }
 
-/// SHA-256 of the body's canonical JSON (keys sorted), so key order and spacing do not make
-/// a retry look like a different request.
+/// SHA-256 of the body's canonical JSON (keys sorted at every level), so key order and
+/// spacing do not make a retry look like a different request.
 fn body_hash(body: &Value) -> String {
-    let digest = Sha256::digest(body.to_string().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    fn canonical(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    canonical(&map[key], out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    canonical(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut text = String::new();
+    canonical(body, &mut text);
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The order and optional line picks of a receipt, fulfillment, ship or receive.
 fn step(fields: &Fields<'_>, order_field: &'static str) -> Result<OrderStepTx, RestletError> {
-    let order = fields.id(order_field)?.ok_or(RestletError::Tx(inventory_domain::TxError::MissingField(order_field)))?;
+    let order = fields
+        .id(order_field)?
+        .ok_or(RestletError::Tx(inventory_domain::TxError::MissingField(order_field)))?;
     let lines = match fields.array("items")? {
         None => None,
         Some(items) => Some(items.iter().map(line_pick).collect::<Result<Vec<_>, _>>()?),
@@ -142,7 +194,9 @@ fn line_pick(value: &Value) -> Result<LinePick, RestletError> {
     let line = match (fields.id("line")?, fields.item()?) {
         (Some(n), _) => LineSel::Line(n as usize),
         (None, Some(item)) => LineSel::Item(item),
-        (None, None) => return Err(RestletError::Tx(inventory_domain::TxError::MissingField("line or itemId"))),
+        (None, None) => {
+            return Err(RestletError::Tx(inventory_domain::TxError::MissingField("line or itemId")));
+        }
     };
     let quantity = fields.get("quantity").map(|q| quantity_value(q, "quantity")).transpose()?;
     Ok(LinePick { line, quantity })
@@ -160,6 +214,9 @@ fn required_item(fields: &Fields<'_>) -> Result<inventory_domain::ItemRef, Restl
     fields.item()?.ok_or(RestletError::Tx(inventory_domain::TxError::MissingField("Item")))
 }
 
-fn required_quantity(fields: &Fields<'_>, name: &'static str) -> Result<inventory_domain::Quantity, RestletError> {
+fn required_quantity(
+    fields: &Fields<'_>,
+    name: &'static str,
+) -> Result<inventory_domain::Quantity, RestletError> {
     fields.quantity(name)?.ok_or_else(|| invalid_field(name, "null"))
 }

@@ -50,7 +50,8 @@ pub(super) fn render_step(inv: &Inventory, kind: HandlerKind, applied: &Applied)
     let source = record.source.expect("receipts and fulfillments have a source order");
     let mut out = json!({"success": true});
     out[id_field(kind)] = json!(record.id.0);
-    out[if kind == HandlerKind::ItemReceipt { "purchaseOrderId" } else { "salesOrderId" }] = json!(source.0);
+    out[if kind == HandlerKind::ItemReceipt { "purchaseOrderId" } else { "salesOrderId" }] =
+        json!(source.0);
     out["lines"] = record
         .lines
         .iter()
@@ -63,14 +64,21 @@ pub(super) fn render_step(inv: &Inventory, kind: HandlerKind, applied: &Applied)
 }
 
 /// GET `?id=`: the order with its lines.
-pub(super) fn read(inv: &Inventory, kind: HandlerKind, input: &Value) -> Result<Value, RestletError> {
-    let record_type = if kind == HandlerKind::PurchaseOrder { "purchaseorder" } else { "salesorder" };
+pub(super) fn read(
+    inv: &Inventory,
+    kind: HandlerKind,
+    input: &Value,
+) -> Result<Value, RestletError> {
+    let record_type =
+        if kind == HandlerKind::PurchaseOrder { "purchaseorder" } else { "salesorder" };
     let id = Fields::new(input)?.id("id")?.ok_or(RestletError::MissingParam("id"))?;
     let document = inv
         .document(DocId(id))
         .filter(|d| d.record_type() == record_type)
         .ok_or(TxError::UnknownRecord { record_type, id })?;
-    Ok(json!({"id": id, "recordType": record_type, "status": document.status(), "lines": lines(document)}))
+    Ok(
+        json!({"id": id, "recordType": record_type, "status": document.status(), "lines": lines(document)}),
+    )
 }
 
 pub(super) fn lines(document: &Document) -> Value {

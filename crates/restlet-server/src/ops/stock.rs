@@ -11,7 +11,10 @@ use crate::wire::{Fields, dec};
 const MAX_ITEMS: usize = 1000;
 
 /// `?item_id=100&location_id=3`, or `sku=`, or `item_ids=1,2,3`; `location_id` optional.
-pub(super) fn query(inv: &inventory_domain::Inventory, input: &Value) -> Result<Value, RestletError> {
+pub(super) fn query(
+    inv: &inventory_domain::Inventory,
+    input: &Value,
+) -> Result<Value, RestletError> {
     let fields = Fields::new(input)?;
     let location = fields.id("location_id")?.map(LocationId);
     if let Some(location) = location
@@ -32,11 +35,18 @@ pub(super) fn query(inv: &inventory_domain::Inventory, input: &Value) -> Result<
             return Err(RestletError::MissingParam("item_id"));
         }
         if ids.len() > MAX_ITEMS {
-            return Err(invalid_field("item_ids", format!("{} ids (at most {MAX_ITEMS})", ids.len())));
+            return Err(invalid_field(
+                "item_ids",
+                format!("{} ids (at most {MAX_ITEMS})", ids.len()),
+            ));
         }
         let items = ids
             .iter()
-            .map(|id| id.parse().map_err(|_| invalid_field("item_ids", id)).and_then(|id| one(ItemRef::Id(ItemId(id)))))
+            .map(|id| {
+                id.parse()
+                    .map_err(|_| invalid_field("item_ids", id))
+                    .and_then(|id| one(ItemRef::Id(ItemId(id))))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(json!({"items": items}));
     }

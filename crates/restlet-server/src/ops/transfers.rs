@@ -14,10 +14,17 @@ pub(super) fn decode_transfer(fields: &Fields<'_>) -> Result<TransferTx, Restlet
         .iter()
         .map(|line| {
             let line = Fields::new(line)?;
-            Ok(TransferLine { item: required_item(&line)?, quantity: required_quantity(&line, "quantity")? })
+            Ok(TransferLine {
+                item: required_item(&line)?,
+                quantity: required_quantity(&line, "quantity")?,
+            })
         })
         .collect::<Result<_, RestletError>>()?;
-    Ok(TransferTx { from: fields.location("fromLocation")?, to: fields.location("toLocation")?, lines })
+    Ok(TransferTx {
+        from: fields.location("fromLocation")?,
+        to: fields.location("toLocation")?,
+        lines,
+    })
 }
 
 /// `{"action":"create"|"ship"|"receive", ...}`: create takes a transfer's fields; ship and
@@ -54,4 +61,3 @@ pub(super) fn render(inv: &Inventory, kind: HandlerKind, applied: &Applied) -> V
     }
     out
 }
-

@@ -1,0 +1,49 @@
+//! The `netsuite-mock` binary: parses the command line and wires the crates together.
+//! Exit codes: 0 success, 1 a check failed, 2 usage, configuration or I/O error.
+
+mod serve;
+mod sign;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "netsuite-mock",
+    version,
+    about = "A local, stateful emulator of NetSuite's RESTlet platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the emulator (default http://127.0.0.1:8080, state in ./netsuite-mock.db).
+    Serve(serve::ServeArgs),
+    /// Print the OAuth 1.0a Authorization header and signature base string for a request.
+    Sign(sign::SignArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Sign(args) => sign::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
