@@ -198,9 +198,7 @@ pub(crate) fn authenticate(
         NonceVerdict::Replayed => return Err(failure("nonce_used")),
         NonceVerdict::Full => return Err(failure("nonce_rejected")),
     }
-    if !deployment.audience.is_empty()
-        && !deployment.audience.iter().any(|role| *role == token.role)
-    {
+    if !deployment.audience.is_empty() && !deployment.audience.contains(&token.role) {
         return Err(failure("permission_denied"));
     }
     state.lockouts.lock().expect("lockout lock").remove(token_value);

@@ -153,7 +153,7 @@ pub(crate) fn finish_job_later(app: App, account: String, job_id: String) {
         let worker = app.clone();
         let outcome =
             tokio::task::spawn_blocking(move || worker.process_job(&account, &job_id)).await;
-        if let Ok(Err(err)) | Err(err) = outcome.map_err(|e| RestletError::internal(e)) {
+        if let Ok(Err(err)) | Err(err) = outcome.map_err(RestletError::internal) {
             tracing::error!(%err, "batch job failed to run");
         }
     });

@@ -195,7 +195,9 @@ fn line_pick(value: &Value) -> Result<LinePick, RestletError> {
         (Some(n), _) => LineSel::Line(n as usize),
         (None, Some(item)) => LineSel::Item(item),
         (None, None) => {
-            return Err(RestletError::Tx(inventory_domain::TxError::MissingField("line or itemId")));
+            return Err(RestletError::Tx(inventory_domain::TxError::MissingField(
+                "line or itemId",
+            )));
         }
     };
     let quantity = fields.get("quantity").map(|q| quantity_value(q, "quantity")).transpose()?;
