@@ -14,6 +14,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "purity: the domain and the OAuth crate stay free of I/O, async and serialization crates"
 scripts/check-purity.sh
 
+step "third-party client environment (requests-oauthlib, pinned)"
+NETSUITE_MOCK_PYTHON="$(scripts/python-env.sh)"
+export NETSUITE_MOCK_PYTHON
+
 step "build tests"
 start=$(date +%s)
 cargo test --workspace --no-run
