@@ -1,6 +1,8 @@
 //! The `netsuite-mock` binary: parses the command line and wires the crates together.
 //! Exit codes: 0 success, 1 a check failed, 2 usage, configuration or I/O error.
 
+mod record;
+mod run;
 mod serve;
 mod sign;
 
@@ -23,6 +25,10 @@ struct Cli {
 enum Command {
     /// Start the emulator (default http://127.0.0.1:8080, state in ./netsuite-mock.db).
     Serve(serve::ServeArgs),
+    /// Replay YAML scenarios in-process (default) or against --target.
+    Run(run::RunArgs),
+    /// Export a running emulator's request journal as a scenario file.
+    Record(record::RecordArgs),
     /// Print the OAuth 1.0a Authorization header and signature base string for a request.
     Sign(sign::SignArgs),
 }
@@ -37,6 +43,8 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Record(args) => record::run(args),
         Command::Sign(args) => sign::run(args),
     };
     match result {
