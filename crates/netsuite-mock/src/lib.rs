@@ -10,7 +10,9 @@ use fixture::Fixture;
 use http_body_util::BodyExt;
 use inventory_store::DbTarget;
 use restlet_server::{App, DropConnection, ServerConfig};
-use scenario_runner::{BoxFuture, HttpRequest, HttpResponse, PrepareError, Prepared, Scenario, Target, TargetFactory};
+use scenario_runner::{
+    BoxFuture, HttpRequest, HttpResponse, PrepareError, Prepared, Scenario, Target, TargetFactory,
+};
 
 /// One emulator, called in-process.
 pub struct InProcessTarget {
@@ -26,7 +28,9 @@ impl InProcessTarget {
 impl Target for InProcessTarget {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<Option<HttpResponse>, String>> {
         Box::pin(async move {
-            let mut builder = http::Request::builder().method(request.method.as_str()).uri(&request.path_and_query);
+            let mut builder = http::Request::builder()
+                .method(request.method.as_str())
+                .uri(&request.path_and_query);
             for (k, v) in &request.headers {
                 builder = builder.header(k, v);
             }
@@ -41,7 +45,13 @@ impl Target for InProcessTarget {
                 .iter()
                 .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
                 .collect();
-            let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes().to_vec();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes()
+                .to_vec();
             Ok(Some(HttpResponse { status, headers, body }))
         })
     }
@@ -80,11 +90,15 @@ impl InProcessFactory {
 }
 
 impl TargetFactory for InProcessFactory {
-    fn prepare<'a>(&'a self, scenario: &'a Scenario) -> BoxFuture<'a, Result<Prepared, PrepareError>> {
+    fn prepare<'a>(
+        &'a self,
+        scenario: &'a Scenario,
+    ) -> BoxFuture<'a, Result<Prepared, PrepareError>> {
         Box::pin(async move {
             let fixture = self.fixture(scenario).map_err(PrepareError::Fail)?;
             let credentials = scenario_runner::credentials_from_fixture(&fixture);
-            let app = App::new(ServerConfig::new(fixture, DbTarget::Memory)).map_err(|e| PrepareError::Fail(e.to_string()))?;
+            let app = App::new(ServerConfig::new(fixture, DbTarget::Memory))
+                .map_err(|e| PrepareError::Fail(e.to_string()))?;
             app.start_background();
             let target: Arc<dyn Target> = Arc::new(InProcessTarget::new(app));
             Ok(Prepared { target, credentials })

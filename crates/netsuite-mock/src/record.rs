@@ -34,18 +34,27 @@ pub(crate) fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
         let (_, authority) = target.origin();
         let request = HttpRequest {
             method: "GET".into(),
-            path_and_query: format!("/__admin/journal?afterSeq={}&limit={}", args.after_seq, args.limit),
+            path_and_query: format!(
+                "/__admin/journal?afterSeq={}&limit={}",
+                args.after_seq, args.limit
+            ),
             headers: vec![("host".into(), authority)],
             body: Vec::new(),
         };
-        let response = target.send(request).await.map_err(anyhow::Error::msg)?.context("the connection dropped")?;
+        let response = target
+            .send(request)
+            .await
+            .map_err(anyhow::Error::msg)?
+            .context("the connection dropped")?;
         anyhow::ensure!(response.status == 200, "journal: HTTP {}", response.status);
         Ok::<_, anyhow::Error>(serde_json::from_slice::<serde_json::Value>(&response.body)?)
     })?;
     let entries = journal["entries"].as_array().cloned().unwrap_or_default();
     let yaml = scenario_runner::record_scenario(&args.name, &entries);
     match &args.output {
-        Some(path) => std::fs::write(path, yaml).with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, yaml).with_context(|| format!("writing {}", path.display()))?
+        }
         None => print!("{yaml}"),
     }
     Ok(ExitCode::SUCCESS)

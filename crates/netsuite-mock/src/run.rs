@@ -44,8 +44,12 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if files.is_empty() {
         anyhow::bail!("no scenario files under {:?}", args.paths);
     }
-    let scenarios = files.iter().map(|f| scenario_runner::load(f)).collect::<Result<Vec<_>, _>>()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let scenarios =
+        files.iter().map(|f| scenario_runner::load(f)).collect::<Result<Vec<_>, _>>()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     let summary = runtime.block_on(async {
         let factory: Arc<dyn TargetFactory> = match &args.target {
             Some(url) => {
@@ -62,7 +66,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })?;
     print!("{}", summary.render());
     if let Some(path) = &args.junit {
-        std::fs::write(path, summary.junit()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, summary.junit())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(if summary.failed() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

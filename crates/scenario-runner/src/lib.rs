@@ -23,7 +23,9 @@ pub use matcher::{Mismatch, compare, lookup};
 pub use model::*;
 pub use record::record_scenario;
 pub use report::Summary;
-pub use run::{CredentialSet, Failure, ScenarioOutcome, TokenCredentials, interpolate, run_scenario};
+pub use run::{
+    CredentialSet, Failure, ScenarioOutcome, TokenCredentials, interpolate, run_scenario,
+};
 pub use target::{BoxFuture, HttpRequest, HttpResponse, HttpTarget, Target};
 
 /// A target ready for one scenario, with the credentials to sign for it.
@@ -43,7 +45,10 @@ pub enum PrepareError {
 
 /// Gives each scenario an isolated target.
 pub trait TargetFactory: Send + Sync {
-    fn prepare<'a>(&'a self, scenario: &'a Scenario) -> BoxFuture<'a, Result<Prepared, PrepareError>>;
+    fn prepare<'a>(
+        &'a self,
+        scenario: &'a Scenario,
+    ) -> BoxFuture<'a, Result<Prepared, PrepareError>>;
     /// Whether scenarios may run at the same time (false when they share one live server).
     fn parallel_safe(&self) -> bool;
 }
@@ -86,9 +91,10 @@ pub fn credentials_from_env(token_names: &[&str]) -> Result<CredentialSet, Strin
     for name in token_names {
         let upper = name.to_ascii_uppercase();
         let mut creds = base.clone();
-        if let (Ok(id), Ok(secret)) =
-            (std::env::var(format!("NETSUITE_TOKEN_{upper}_ID")), std::env::var(format!("NETSUITE_TOKEN_{upper}_SECRET")))
-        {
+        if let (Ok(id), Ok(secret)) = (
+            std::env::var(format!("NETSUITE_TOKEN_{upper}_ID")),
+            std::env::var(format!("NETSUITE_TOKEN_{upper}_SECRET")),
+        ) {
             creds.token_id = id;
             creds.token_secret = secret;
         }
@@ -120,7 +126,8 @@ impl HttpFactory {
             .await?;
         let emulator = health.is_some_and(|r| {
             r.status == 200
-                && serde_json::from_slice::<serde_json::Value>(&r.body).is_ok_and(|v| v["status"] == "ok")
+                && serde_json::from_slice::<serde_json::Value>(&r.body)
+                    .is_ok_and(|v| v["status"] == "ok")
         });
         Ok(HttpFactory { target: Arc::new(HttpTarget::new(base, emulator)?), emulator, fixture })
     }
@@ -131,7 +138,10 @@ impl HttpFactory {
 }
 
 impl TargetFactory for HttpFactory {
-    fn prepare<'a>(&'a self, scenario: &'a Scenario) -> BoxFuture<'a, Result<Prepared, PrepareError>> {
+    fn prepare<'a>(
+        &'a self,
+        scenario: &'a Scenario,
+    ) -> BoxFuture<'a, Result<Prepared, PrepareError>> {
         Box::pin(async move {
             if let Some(fixture) = &scenario.fixture {
                 return Err(PrepareError::Skip(format!(
@@ -157,7 +167,12 @@ impl TargetFactory for HttpFactory {
                 .map_err(PrepareError::Fail)?;
             match reset {
                 Some(r) if r.status == 200 => {}
-                other => return Err(PrepareError::Fail(format!("reset failed: {:?}", other.map(|r| r.status)))),
+                other => {
+                    return Err(PrepareError::Fail(format!(
+                        "reset failed: {:?}",
+                        other.map(|r| r.status)
+                    )));
+                }
             }
             Ok(Prepared { target, credentials: credentials_from_fixture(&self.fixture) })
         })
@@ -178,12 +193,19 @@ pub struct RunOptions {
 }
 
 /// Runs scenarios, isolated by the factory, `jobs` at a time when the factory allows.
-pub async fn run_all(scenarios: Vec<Scenario>, factory: Arc<dyn TargetFactory>, options: &RunOptions) -> Summary {
+pub async fn run_all(
+    scenarios: Vec<Scenario>,
+    factory: Arc<dyn TargetFactory>,
+    options: &RunOptions,
+) -> Summary {
     let started = Instant::now();
     let selected: Vec<Scenario> = scenarios
         .into_iter()
         .filter(|s| {
-            options.filter.as_deref().is_none_or(|f| s.name.contains(f) || s.path.display().to_string().contains(f))
+            options
+                .filter
+                .as_deref()
+                .is_none_or(|f| s.name.contains(f) || s.path.display().to_string().contains(f))
         })
         .collect();
     let jobs = if factory.parallel_safe() { options.jobs.max(1) } else { 1 };
@@ -206,7 +228,12 @@ pub async fn run_all(scenarios: Vec<Scenario>, factory: Arc<dyn TargetFactory>, 
                 ScenarioOutcome {
                     name: "(runner)".into(),
                     path: String::new(),
-                    failure: Some(Failure { location: String::new(), step: String::new(), problems: vec![format!("scenario task failed: {err}")], response: None }),
+                    failure: Some(Failure {
+                        location: String::new(),
+                        step: String::new(),
+                        problems: vec![format!("scenario task failed: {err}")],
+                        response: None,
+                    }),
                     skipped: None,
                     steps: 0,
                     requests: 0,
@@ -217,7 +244,11 @@ pub async fn run_all(scenarios: Vec<Scenario>, factory: Arc<dyn TargetFactory>, 
         }
     }
     outcomes.sort_by_key(|(i, _)| *i);
-    Summary { outcomes: outcomes.into_iter().map(|(_, o)| o).collect(), duration: started.elapsed(), jobs }
+    Summary {
+        outcomes: outcomes.into_iter().map(|(_, o)| o).collect(),
+        duration: started.elapsed(),
+        jobs,
+    }
 }
 
 /// Prepares and runs one scenario.
@@ -230,7 +261,12 @@ pub async fn run_one(scenario: &Scenario, factory: &dyn TargetFactory) -> Scenar
                 PrepareError::Skip(why) => (Some(why), None),
                 PrepareError::Fail(why) => (
                     None,
-                    Some(Failure { location: scenario.path.display().to_string(), step: "setup".into(), problems: vec![why], response: None }),
+                    Some(Failure {
+                        location: scenario.path.display().to_string(),
+                        step: "setup".into(),
+                        problems: vec![why],
+                        response: None,
+                    }),
                 ),
             };
             ScenarioOutcome {

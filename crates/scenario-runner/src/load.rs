@@ -77,7 +77,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
             let path = entry.map_err(|e| io_error(dir, &e))?.path();
             if path.is_dir() {
                 walk(&path, out)?;
-            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) && !is_include_file(&path) {
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+                && !is_include_file(&path)
+            {
                 out.push(path);
             }
         }
@@ -90,7 +92,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
         } else if path.exists() {
             out.push(path.clone());
         } else {
-            return Err(LoadError { file: path.clone(), line: 0, column: 0, message: "no such file or folder".into() });
+            return Err(LoadError {
+                file: path.clone(),
+                line: 0,
+                column: 0,
+                message: "no such file or folder".into(),
+            });
         }
     }
     out.sort();
@@ -99,7 +106,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 fn io_error(path: &Path, err: &std::io::Error) -> LoadError {
-    LoadError { file: path.to_path_buf(), line: 0, column: 0, message: format!("cannot read: {err}") }
+    LoadError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {err}"),
+    }
 }
 
 fn parse<T: for<'de> serde::Deserialize<'de>>(path: &Path, text: &str) -> Result<T, LoadError> {
@@ -117,12 +129,20 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
     let mut steps = Vec::new();
     expand(path, file.steps, &mut steps, &mut vars, 0)?;
     if steps.is_empty() {
-        return Err(LoadError { file: path.to_path_buf(), line: 1, column: 1, message: "a scenario needs at least one step".into() });
+        return Err(LoadError {
+            file: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "a scenario needs at least one step".into(),
+        });
     }
     let name = file.name.unwrap_or_else(|| {
         path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario").replace(['_', '-'], " ")
     });
-    let fixture = file.fixture.filter(|f| f != "demo").map(|f| path.parent().unwrap_or(Path::new(".")).join(f));
+    let fixture = file
+        .fixture
+        .filter(|f| f != "demo")
+        .map(|f| path.parent().unwrap_or(Path::new(".")).join(f));
     Ok(Scenario {
         path: path.to_path_buf(),
         name,
@@ -145,14 +165,16 @@ fn expand(
     for spanned in steps {
         let (line, column) = (spanned.referenced.line(), spanned.referenced.column());
         let step = spanned.value;
-        let located = |message: String| LoadError { file: file.to_path_buf(), line, column, message };
+        let located =
+            |message: String| LoadError { file: file.to_path_buf(), line, column, message };
         check_step(&step).map_err(located)?;
         if let Some(include) = &step.include {
             if depth >= 8 {
                 return Err(located("includes nest deeper than 8 (a cycle?)".into()));
             }
             let target = file.parent().unwrap_or(Path::new(".")).join(include);
-            let text = std::fs::read_to_string(&target).map_err(|e| located(format!("include {}: {e}", target.display())))?;
+            let text = std::fs::read_to_string(&target)
+                .map_err(|e| located(format!("include {}: {e}", target.display())))?;
             let group: StepGroup = parse(&target, &text)?;
             for (k, v) in group.vars {
                 vars.entry(k).or_insert(v);
@@ -177,11 +199,17 @@ fn check_step(step: &Step) -> Result<(), String> {
     ];
     let present: Vec<&str> = kinds.iter().filter(|(_, p)| *p).map(|(k, _)| *k).collect();
     match present.len() {
-        0 => return Err("a step needs one of request, parallel, stock, transactions, admin, include".into()),
+        0 => {
+            return Err(
+                "a step needs one of request, parallel, stock, transactions, admin, include".into(),
+            );
+        }
         1 => {}
         _ => return Err(format!("a step has one kind, this one has {}", present.join(" and "))),
     }
-    if step.request.is_none() && (step.expect.is_some() || step.retry.is_some() || !step.capture.is_empty()) {
+    if step.request.is_none()
+        && (step.expect.is_some() || step.retry.is_some() || !step.capture.is_empty())
+    {
         return Err("expect, retry and capture belong to request steps".into());
     }
     let script_ok = |script: &Value| matches!(script, Value::String(_) | Value::Number(_));
@@ -210,7 +238,9 @@ fn check_step(step: &Step) -> Result<(), String> {
     }
     for (name, source) in &step.capture {
         if !(source == "status" || source.starts_with("body") || source.starts_with("header.")) {
-            return Err(format!("capture {name}: {source:?} must be status, body.<path> or header.<name>"));
+            return Err(format!(
+                "capture {name}: {source:?} must be status, body.<path> or header.<name>"
+            ));
         }
     }
     Ok(())

@@ -70,14 +70,16 @@ fn check_marker(marker: &str, actual: Option<&Value>) -> Result<bool, String> {
         }
         "approx" => {
             let mut parts = arg.split_whitespace();
-            let (Some(target), Some(tolerance)) = (parts.next().and_then(parse_decimal), parts.next().and_then(parse_decimal))
+            let (Some(target), Some(tolerance)) =
+                (parts.next().and_then(parse_decimal), parts.next().and_then(parse_decimal))
             else {
                 return Err(format!("!approx needs a value and a tolerance, got {arg:?}"));
             };
             number(actual).is_some_and(|n| (n - target).abs() <= tolerance)
         }
         "gt" | "ge" | "lt" | "le" => {
-            let bound = parse_decimal(arg).ok_or_else(|| format!("!{name} needs a number, got {arg:?}"))?;
+            let bound =
+                parse_decimal(arg).ok_or_else(|| format!("!{name} needs a number, got {arg:?}"))?;
             number(actual).is_some_and(|n| match name {
                 "gt" => n > bound,
                 "ge" => n >= bound,
@@ -99,16 +101,24 @@ fn check_marker(marker: &str, actual: Option<&Value>) -> Result<bool, String> {
 }
 
 /// Compares and appends every mismatch under `path`.
-pub fn compare(expected: &Value, actual: Option<&Value>, mode: MatchMode, path: &str, out: &mut Vec<Mismatch>) {
+pub fn compare(
+    expected: &Value,
+    actual: Option<&Value>,
+    mode: MatchMode,
+    path: &str,
+    out: &mut Vec<Mismatch>,
+) {
     let mismatch = |out: &mut Vec<Mismatch>, expected: String| {
         out.push(Mismatch { path: path.to_string(), expected, actual: show(actual) });
     };
     match expected {
-        Value::String(s) if s.starts_with('!') && !s.starts_with("!!") => match check_marker(&s[1..], actual) {
-            Ok(true) => {}
-            Ok(false) => mismatch(out, s.clone()),
-            Err(problem) => mismatch(out, format!("{s} ({problem})")),
-        },
+        Value::String(s) if s.starts_with('!') && !s.starts_with("!!") => {
+            match check_marker(&s[1..], actual) {
+                Ok(true) => {}
+                Ok(false) => mismatch(out, s.clone()),
+                Err(problem) => mismatch(out, format!("{s} ({problem})")),
+            }
+        }
         Value::String(s) => {
             let literal = s.strip_prefix('!').filter(|_| s.starts_with("!!")).unwrap_or(s);
             if actual.and_then(Value::as_str) != Some(literal) {
@@ -157,7 +167,11 @@ pub fn compare(expected: &Value, actual: Option<&Value>, mode: MatchMode, path: 
             }
             if mode == MatchMode::Exact {
                 for key in actual_map.keys().filter(|k| !map.contains_key(*k)) {
-                    out.push(Mismatch { path: format!("{path}.{key}"), expected: "(absent)".into(), actual: show(actual_map.get(key)) });
+                    out.push(Mismatch {
+                        path: format!("{path}.{key}"),
+                        expected: "(absent)".into(),
+                        actual: show(actual_map.get(key)),
+                    });
                 }
             }
         }
@@ -166,7 +180,10 @@ pub fn compare(expected: &Value, actual: Option<&Value>, mode: MatchMode, path: 
                 return mismatch(out, "an array".into());
             };
             if actual_items.len() != items.len() {
-                mismatch(out, format!("an array of {} elements (got {})", items.len(), actual_items.len()));
+                mismatch(
+                    out,
+                    format!("an array of {} elements (got {})", items.len(), actual_items.len()),
+                );
                 return;
             }
             for (i, (want, got)) in items.iter().zip(actual_items).enumerate() {
@@ -202,7 +219,9 @@ mod tests {
     fn check(expected: Value, actual: Value, mode: MatchMode) -> Vec<String> {
         let mut out = Vec::new();
         compare(&expected, Some(&actual), mode, "body", &mut out);
-        out.into_iter().map(|m| format!("{}: expected {}, got {}", m.path, m.expected, m.actual)).collect()
+        out.into_iter()
+            .map(|m| format!("{}: expected {}, got {}", m.path, m.expected, m.actual))
+            .collect()
     }
 
     #[rstest]
@@ -220,7 +239,12 @@ mod tests {
     #[case::len(json!({"items": "!len 2"}), json!({"items": [1, 2]}), MatchMode::Partial, vec![])]
     #[case::escaped(json!("!!bang"), json!("!bang"), MatchMode::Partial, vec![])]
     #[case::bad_matcher(json!("!wat"), json!(1), MatchMode::Partial, vec!["body: expected !wat (unknown matcher !wat), got 1"])]
-    fn matching(#[case] expected: Value, #[case] actual: Value, #[case] mode: MatchMode, #[case] problems: Vec<&str>) {
+    fn matching(
+        #[case] expected: Value,
+        #[case] actual: Value,
+        #[case] mode: MatchMode,
+        #[case] problems: Vec<&str>,
+    ) {
         assert_eq!(check(expected, actual, mode), problems);
     }
 

@@ -6,7 +6,10 @@ use serde_json::Value;
 /// Renders journal entries (as `GET /__admin/journal` returns them) as a scenario. JSON is
 /// valid YAML, so bodies are written in JSON flow style inside the YAML structure.
 pub fn record_scenario(name: &str, entries: &[Value]) -> String {
-    let mut out = format!("# Recorded from the request journal. Replay after a reset, on the same fixture.\nname: {}\nsteps:\n", json(&Value::String(name.to_string())));
+    let mut out = format!(
+        "# Recorded from the request journal. Replay after a reset, on the same fixture.\nname: {}\nsteps:\n",
+        json(&Value::String(name.to_string()))
+    );
     for (i, entry) in entries.iter().enumerate() {
         let uri = entry["uri"].as_str().unwrap_or("");
         let query = uri.split_once('?').map_or("", |(_, q)| q);
@@ -23,17 +26,22 @@ pub fn record_scenario(name: &str, entries: &[Value]) -> String {
         }
         let Some(script) = script else { continue };
         let method = entry["method"].as_str().unwrap_or("GET");
-        out += &format!("  - name: {}\n    request:\n      method: {method}\n      script: {}\n      deploy: {}\n",
+        out += &format!(
+            "  - name: {}\n    request:\n      method: {method}\n      script: {}\n      deploy: {}\n",
             json(&Value::String(format!("{} {} #{}", method, script, i + 1))),
             json(&Value::String(script)),
-            json(&Value::String(deploy.unwrap_or_else(|| "1".into()))));
+            json(&Value::String(deploy.unwrap_or_else(|| "1".into())))
+        );
         if !rest.is_empty() {
-            let query: serde_json::Map<String, Value> = rest.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let query: serde_json::Map<String, Value> =
+                rest.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
             out += &format!("      query: {}\n", json(&Value::Object(query)));
         }
         match entry["contentType"].as_str() {
             Some(ct) if ct.starts_with("application/json") => {}
-            Some(ct) => out += &format!("      content_type: {}\n", json(&Value::String(ct.to_string()))),
+            Some(ct) => {
+                out += &format!("      content_type: {}\n", json(&Value::String(ct.to_string())))
+            }
             None => out += "      content_type: none\n",
         }
         if let Some(token) = entry["token"].as_str() {
@@ -45,12 +53,19 @@ pub fn record_scenario(name: &str, entries: &[Value]) -> String {
         if !request_body.is_empty() {
             match serde_json::from_str::<Value>(request_body) {
                 Ok(body) => out += &format!("      body: {}\n", json(&body)),
-                Err(_) => out += &format!("      raw_body: {}\n", json(&Value::String(request_body.to_string()))),
+                Err(_) => {
+                    out += &format!(
+                        "      raw_body: {}\n",
+                        json(&Value::String(request_body.to_string()))
+                    )
+                }
             }
         }
         let status = entry["status"].as_u64().unwrap_or(200);
         out += &format!("    expect:\n      status: {status}\n");
-        if let Ok(body) = serde_json::from_str::<Value>(entry["responseBody"].as_str().unwrap_or("")) {
+        if let Ok(body) =
+            serde_json::from_str::<Value>(entry["responseBody"].as_str().unwrap_or(""))
+        {
             out += &format!("      body: {}\n", json(&body));
         }
     }

@@ -73,7 +73,13 @@ impl Summary {
             self.jobs,
             if self.jobs == 1 { "" } else { "s" }
         );
-        let _ = writeln!(out, "scenarios: {} passed, {} failed, {} skipped", self.passed(), self.failed(), self.skipped());
+        let _ = writeln!(
+            out,
+            "scenarios: {} passed, {} failed, {} skipped",
+            self.passed(),
+            self.failed(),
+            self.skipped()
+        );
         out
     }
 

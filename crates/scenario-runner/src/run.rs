@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use crate::load::{LocatedStep, Scenario};
 use crate::matcher::{self, Mismatch};
-use crate::model::{AdminCall, AuthMode, Expect, MatchMode, Parallel, RequestSpec, StockExpect, TransactionsExpect};
+use crate::model::{
+    AdminCall, AuthMode, Expect, MatchMode, Parallel, RequestSpec, StockExpect, TransactionsExpect,
+};
 use crate::target::{HttpRequest, HttpResponse, Target};
 
 /// The credentials of one token.
@@ -71,17 +73,34 @@ fn fail<T>(problem: impl Into<String>) -> Result<T, (Vec<String>, Option<String>
 }
 
 /// Runs every step in order; stops at the first failing one.
-pub async fn run_scenario(scenario: &Scenario, target: Arc<dyn Target>, credentials: &CredentialSet) -> ScenarioOutcome {
+pub async fn run_scenario(
+    scenario: &Scenario,
+    target: Arc<dyn Target>,
+    credentials: &CredentialSet,
+) -> ScenarioOutcome {
     let started = Instant::now();
     let mut vars = scenario.vars.clone();
     vars.insert("run_id".into(), json!(format!("{:08x}", rand::random::<u32>())));
-    let mut runner = Runner { scenario, target, credentials, vars, last_signature: None, requests: 0, notes: Vec::new() };
+    let mut runner = Runner {
+        scenario,
+        target,
+        credentials,
+        vars,
+        last_signature: None,
+        requests: 0,
+        notes: Vec::new(),
+    };
     let mut failure = None;
     let mut steps = 0;
     for (index, step) in scenario.steps.iter().enumerate() {
         steps += 1;
         if let Err((problems, response)) = runner.step(step).await {
-            failure = Some(Failure { location: step.location(), step: step.label(index), problems, response });
+            failure = Some(Failure {
+                location: step.location(),
+                step: step.label(index),
+                problems,
+                response,
+            });
             break;
         }
     }
@@ -103,7 +122,11 @@ impl Runner<'_> {
         if let Some(request) = &step.request {
             let expect = step.expect.clone().unwrap_or_default();
             let (attempts, interval, until) = match &step.retry {
-                Some(retry) => (retry.max, Duration::from_millis(retry.interval_ms), retry.until.clone().unwrap_or_else(|| expect.clone())),
+                Some(retry) => (
+                    retry.max,
+                    Duration::from_millis(retry.interval_ms),
+                    retry.until.clone().unwrap_or_else(|| expect.clone()),
+                ),
                 None => (1, Duration::ZERO, expect.clone()),
             };
             let mut last = None;
@@ -156,30 +179,54 @@ impl Runner<'_> {
     }
 
     /// Builds, signs and sends one RESTlet request; `extra` adds variables (parallel index).
-    async fn request(&mut self, spec: &RequestSpec, extra: Option<(&str, Value)>) -> Result<Option<HttpResponse>, (Vec<String>, Option<String>)> {
+    async fn request(
+        &mut self,
+        spec: &RequestSpec,
+        extra: Option<(&str, Value)>,
+    ) -> Result<Option<HttpResponse>, (Vec<String>, Option<String>)> {
         let request = self.build(spec, extra)?;
         self.requests += 1;
         self.target.send(request).await.map_err(|e| (vec![format!("request failed: {e}")], None))
     }
 
-    fn build(&mut self, spec: &RequestSpec, extra: Option<(&str, Value)>) -> Result<HttpRequest, (Vec<String>, Option<String>)> {
+    fn build(
+        &mut self,
+        spec: &RequestSpec,
+        extra: Option<(&str, Value)>,
+    ) -> Result<HttpRequest, (Vec<String>, Option<String>)> {
         let mut vars = self.vars.clone();
         if let Some((k, v)) = extra {
             vars.insert(k.to_string(), v);
         }
         let interp = |v: &Value| interpolate(v, &vars).map_err(|e| (vec![e], None));
         let script = Self::text(&interp(&spec.script)?);
-        let deploy = spec.deploy.as_ref().map(interp).transpose()?.map_or_else(|| "1".to_string(), |d| Self::text(&d));
-        let mut query = format!("script={}&deploy={}", percent_encode(&script), percent_encode(&deploy));
+        let deploy = spec
+            .deploy
+            .as_ref()
+            .map(interp)
+            .transpose()?
+            .map_or_else(|| "1".to_string(), |d| Self::text(&d));
+        let mut query =
+            format!("script={}&deploy={}", percent_encode(&script), percent_encode(&deploy));
         for (k, v) in &spec.query {
-            query += &format!("&{}={}", percent_encode(k), percent_encode(&Self::text(&interp(v)?)));
+            query +=
+                &format!("&{}={}", percent_encode(k), percent_encode(&Self::text(&interp(v)?)));
         }
         let body = match (&spec.body, &spec.raw_body) {
             (Some(body), _) => interp(body)?.to_string().into_bytes(),
-            (None, Some(raw)) => interpolate(&Value::String(raw.clone()), &vars).map_err(|e| (vec![e], None))?.as_str().unwrap_or("").as_bytes().to_vec(),
+            (None, Some(raw)) => interpolate(&Value::String(raw.clone()), &vars)
+                .map_err(|e| (vec![e], None))?
+                .as_str()
+                .unwrap_or("")
+                .as_bytes()
+                .to_vec(),
             (None, None) => Vec::new(),
         };
-        let method = spec.method.clone().unwrap_or_else(|| if body.is_empty() { "GET".into() } else { "POST".into() }).to_ascii_uppercase();
+        let method = spec
+            .method
+            .clone()
+            .unwrap_or_else(|| if body.is_empty() { "GET".into() } else { "POST".into() })
+            .to_ascii_uppercase();
         let (scheme, authority) = self.target.origin();
         let mut headers = vec![("host".to_string(), authority.clone())];
         match spec.content_type.as_deref() {
@@ -188,7 +235,9 @@ impl Runner<'_> {
             None => headers.push(("content-type".into(), "application/json".into())),
         }
         let token = spec.token.clone().unwrap_or_else(|| self.scenario.token.clone());
-        if let Some(authorization) = self.authorization(&token, spec.auth, &method, &scheme, &authority, &query)? {
+        if let Some(authorization) =
+            self.authorization(&token, spec.auth, &method, &scheme, &authority, &query)?
+        {
             headers.push(("authorization".into(), authorization));
         }
         for (k, v) in &spec.headers {
@@ -217,19 +266,34 @@ impl Runner<'_> {
         let Some(creds) = self.credentials.get(token) else {
             return fail(format!("no credentials for token {token:?}"));
         };
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let (mut nonce, mut timestamp) = (format!("{:020}", rand::random::<u64>() % 10u64.pow(19)), now);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let (mut nonce, mut timestamp) =
+            (format!("{:020}", rand::random::<u64>() % 10u64.pow(19)), now);
         match mode {
             Some(AuthMode::ReplayNonce) => match &self.last_signature {
                 Some((t, n, ts)) if t == token => (nonce, timestamp) = (n.clone(), *ts),
-                _ => return fail("auth: replay_nonce needs an earlier signed request with the same token"),
+                _ => {
+                    return fail(
+                        "auth: replay_nonce needs an earlier signed request with the same token",
+                    );
+                }
             },
             Some(AuthMode::StaleTimestamp) => timestamp = now.saturating_sub(600),
             Some(AuthMode::ShortNonce) => nonce = "abc12".into(),
             _ => {}
         }
-        let realm = if mode == Some(AuthMode::LowercaseRealm) { creds.realm.to_lowercase() } else { creds.realm.clone() };
-        let method_name = if mode == Some(AuthMode::Sha1) { "HMAC-SHA1" } else { oauth1_signature::SIGNATURE_METHOD };
+        let realm = if mode == Some(AuthMode::LowercaseRealm) {
+            creds.realm.to_lowercase()
+        } else {
+            creds.realm.clone()
+        };
+        let method_name = if mode == Some(AuthMode::Sha1) {
+            "HMAC-SHA1"
+        } else {
+            oauth1_signature::SIGNATURE_METHOD
+        };
         let version = if mode == Some(AuthMode::BadVersion) { "2.0" } else { "1.0" };
         let params: Vec<(String, String)> = vec![
             ("oauth_consumer_key".into(), creds.consumer_key.clone()),
@@ -243,10 +307,16 @@ impl Runner<'_> {
         let Some(base) = oauth1_signature::base_string(method, &target, &params) else {
             return fail("the query string has a broken percent-escape");
         };
-        let secret = if mode == Some(AuthMode::BadSignature) { "not-the-token-secret" } else { creds.token_secret.as_str() };
+        let secret = if mode == Some(AuthMode::BadSignature) {
+            "not-the-token-secret"
+        } else {
+            creds.token_secret.as_str()
+        };
         let signature = oauth1_signature::sign(&base, &creds.consumer_secret, secret);
         let mut header = format!("OAuth realm=\"{}\"", percent_encode(&realm));
-        for (k, v) in params.iter().chain(std::iter::once(&("oauth_signature".to_string(), signature))) {
+        for (k, v) in
+            params.iter().chain(std::iter::once(&("oauth_signature".to_string(), signature)))
+        {
             header += &format!(", {k}=\"{}\"", percent_encode(v));
         }
         debug_assert!(OAuthHeader::parse(&header).is_ok());
@@ -258,15 +328,25 @@ impl Runner<'_> {
 
     fn check(&self, expect: &Expect, response: Option<&HttpResponse>) -> Vec<String> {
         let Some(response) = response else {
-            return if expect.dropped { Vec::new() } else { vec!["the connection dropped without a response".into()] };
+            return if expect.dropped {
+                Vec::new()
+            } else {
+                vec!["the connection dropped without a response".into()]
+            };
         };
         let mut problems = Vec::new();
         if expect.dropped {
-            problems.push(format!("expected the connection to drop, got status {}", response.status));
+            problems
+                .push(format!("expected the connection to drop, got status {}", response.status));
         }
         match &expect.status {
-            Some(status) if !status.accepts(response.status) => problems.push(format!("status: expected {status:?}, got {}", response.status)),
-            None if expect.code.is_none() && !(200..300).contains(&response.status) && !expect.dropped => {
+            Some(status) if !status.accepts(response.status) => {
+                problems.push(format!("status: expected {status:?}, got {}", response.status))
+            }
+            None if expect.code.is_none()
+                && !(200..300).contains(&response.status)
+                && !expect.dropped =>
+            {
                 problems.push(format!("status: expected 2xx, got {}", response.status));
             }
             _ => {}
@@ -284,40 +364,73 @@ impl Runner<'_> {
         if !expected_error.is_empty() {
             let expected = json!({"error": Value::Object(expected_error)});
             match self.interpolate(&expected) {
-                Ok(expected) => matcher::compare(&expected, body.as_ref(), MatchMode::Partial, "body", &mut mismatches),
+                Ok(expected) => matcher::compare(
+                    &expected,
+                    body.as_ref(),
+                    MatchMode::Partial,
+                    "body",
+                    &mut mismatches,
+                ),
                 Err((p, _)) => problems.extend(p),
             }
         }
         if let Some(expected) = &expect.body {
             match (self.interpolate(expected), &body) {
                 (Err((p, _)), _) => problems.extend(p),
-                (Ok(_), None) => problems.push(format!("body: expected JSON, got {:?}", String::from_utf8_lossy(&response.body))),
-                (Ok(expected), Some(_)) => matcher::compare(&expected, body.as_ref(), mode, "body", &mut mismatches),
+                (Ok(_), None) => problems.push(format!(
+                    "body: expected JSON, got {:?}",
+                    String::from_utf8_lossy(&response.body)
+                )),
+                (Ok(expected), Some(_)) => {
+                    matcher::compare(&expected, body.as_ref(), mode, "body", &mut mismatches)
+                }
             }
         }
         if let Some(expected) = &expect.text {
             let actual = Value::String(String::from_utf8_lossy(&response.body).into_owned());
             match self.interpolate(expected) {
-                Ok(expected) => matcher::compare(&expected, Some(&actual), MatchMode::Partial, "text", &mut mismatches),
+                Ok(expected) => matcher::compare(
+                    &expected,
+                    Some(&actual),
+                    MatchMode::Partial,
+                    "text",
+                    &mut mismatches,
+                ),
                 Err((p, _)) => problems.extend(p),
             }
         }
         for (name, expected) in &expect.headers {
             let actual = response.header(name).map(|v| Value::String(v.to_string()));
             match self.interpolate(expected) {
-                Ok(expected) => matcher::compare(&expected, actual.as_ref(), MatchMode::Partial, &format!("header.{name}"), &mut mismatches),
+                Ok(expected) => matcher::compare(
+                    &expected,
+                    actual.as_ref(),
+                    MatchMode::Partial,
+                    &format!("header.{name}"),
+                    &mut mismatches,
+                ),
                 Err((p, _)) => problems.extend(p),
             }
         }
-        problems.extend(mismatches.into_iter().map(|m| format!("{}: expected {}, got {}", m.path, m.expected, m.actual)));
+        problems.extend(
+            mismatches
+                .into_iter()
+                .map(|m| format!("{}: expected {}, got {}", m.path, m.expected, m.actual)),
+        );
         problems
     }
 
-    fn capture(&mut self, captures: &BTreeMap<String, String>, response: Option<&HttpResponse>) -> StepResult {
+    fn capture(
+        &mut self,
+        captures: &BTreeMap<String, String>,
+        response: Option<&HttpResponse>,
+    ) -> StepResult {
         if captures.is_empty() {
             return Ok(());
         }
-        let Some(response) = response else { return fail("nothing to capture: the connection dropped") };
+        let Some(response) = response else {
+            return fail("nothing to capture: the connection dropped");
+        };
         let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
         for (name, source) in captures {
             let value = if source == "status" {
@@ -331,7 +444,12 @@ impl Runner<'_> {
                 Some(value) => {
                     self.vars.insert(name.clone(), value);
                 }
-                None => return Err((vec![format!("capture {name}: nothing at {source}")], Some(describe(response)))),
+                None => {
+                    return Err((
+                        vec![format!("capture {name}: nothing at {source}")],
+                        Some(describe(response)),
+                    ));
+                }
             }
         }
         Ok(())
@@ -377,7 +495,9 @@ impl Runner<'_> {
         for (code, n) in &parallel.codes {
             let got = codes.get(code).copied().unwrap_or(0);
             if got != *n {
-                problems.push(format!("code {code}: expected {n} responses, got {got} (all codes: {codes:?})"));
+                problems.push(format!(
+                    "code {code}: expected {n} responses, got {got} (all codes: {codes:?})"
+                ));
             }
         }
         if problems.is_empty() { Ok(()) } else { Err((problems, None)) }
@@ -385,13 +505,21 @@ impl Runner<'_> {
 
     // ---- state checks through the admin API ----
 
-    async fn admin(&mut self, method: &str, path_and_query: &str, body: Option<Value>) -> Result<HttpResponse, (Vec<String>, Option<String>)> {
+    async fn admin(
+        &mut self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<Value>,
+    ) -> Result<HttpResponse, (Vec<String>, Option<String>)> {
         let (_, authority) = self.target.origin();
         let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
         let request = HttpRequest {
             method: method.to_string(),
             path_and_query: path_and_query.to_string(),
-            headers: vec![("host".into(), authority), ("content-type".into(), "application/json".into())],
+            headers: vec![
+                ("host".into(), authority),
+                ("content-type".into(), "application/json".into()),
+            ],
             body,
         };
         self.requests += 1;
@@ -406,7 +534,8 @@ impl Runner<'_> {
         if self.target.has_admin() {
             return false;
         }
-        self.notes.push(format!("skipped {what}: the target has no admin API (a NetSuite sandbox)"));
+        self.notes
+            .push(format!("skipped {what}: the target has no admin API (a NetSuite sandbox)"));
         true
     }
 
@@ -418,7 +547,8 @@ impl Runner<'_> {
         for row in rows {
             let item = Self::text(&self.interpolate(&row.item)?);
             let key = if item.chars().all(|c| c.is_ascii_digit()) { "item" } else { "sku" };
-            let path = format!("/__admin/stock?{key}={}&location={}", percent_encode(&item), row.location);
+            let path =
+                format!("/__admin/stock?{key}={}&location={}", percent_encode(&item), row.location);
             let response = self.admin("GET", &path, None).await?;
             let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
             let actual = body["stock"].get(0).cloned().unwrap_or_else(|| {
@@ -438,8 +568,18 @@ impl Runner<'_> {
                 }
             }
             let mut mismatches = Vec::new();
-            matcher::compare(&Value::Object(expected), Some(&actual), MatchMode::Partial, &format!("stock[{item}@{}]", row.location), &mut mismatches);
-            problems.extend(mismatches.into_iter().map(|m| format!("{}: expected {}, got {}", m.path, m.expected, m.actual)));
+            matcher::compare(
+                &Value::Object(expected),
+                Some(&actual),
+                MatchMode::Partial,
+                &format!("stock[{item}@{}]", row.location),
+                &mut mismatches,
+            );
+            problems.extend(
+                mismatches
+                    .into_iter()
+                    .map(|m| format!("{}: expected {}, got {}", m.path, m.expected, m.actual)),
+            );
         }
         if problems.is_empty() { Ok(()) } else { Err((problems, None)) }
     }
@@ -473,10 +613,15 @@ impl Runner<'_> {
                 scratch.is_empty()
             });
             if !found {
-                problems.push(format!("transactions.contains[{i}]: no transaction matches {wanted}"));
+                problems
+                    .push(format!("transactions.contains[{i}]: no transaction matches {wanted}"));
             }
         }
-        if problems.is_empty() { Ok(()) } else { Err((problems, Some(Value::Array(rows).to_string()))) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err((problems, Some(Value::Array(rows).to_string())))
+        }
     }
 
     async fn admin_step(&mut self, call: &AdminCall) -> StepResult {
@@ -484,7 +629,10 @@ impl Runner<'_> {
             return Ok(());
         }
         let body = call.body.as_ref().map(|b| self.interpolate(b)).transpose()?;
-        let method = call.method.clone().unwrap_or_else(|| if body.is_some() { "POST".into() } else { "GET".into() });
+        let method = call
+            .method
+            .clone()
+            .unwrap_or_else(|| if body.is_some() { "POST".into() } else { "GET".into() });
         let path = Self::text(&self.interpolate(&Value::String(call.path.clone()))?);
         let response = self.admin(&method, &path, body).await?;
         let expect = call.expect.clone().unwrap_or_default();
@@ -508,7 +656,10 @@ pub fn interpolate(value: &Value, vars: &BTreeMap<String, Value>) -> Result<Valu
                 && !name.contains("${")
                 && !name.contains('}')
             {
-                return vars.get(name).cloned().ok_or_else(|| format!("unknown variable ${{{name}}}"));
+                return vars
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| format!("unknown variable ${{{name}}}"));
             }
             let mut out = String::new();
             let mut rest = s.as_str();
@@ -527,9 +678,13 @@ pub fn interpolate(value: &Value, vars: &BTreeMap<String, Value>) -> Result<Valu
             out.push_str(rest);
             Value::String(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| interpolate(v, vars)).collect::<Result<_, _>>()?),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| interpolate(v, vars)).collect::<Result<_, _>>()?)
+        }
         Value::Object(map) => Value::Object(
-            map.iter().map(|(k, v)| Ok((k.clone(), interpolate(v, vars)?))).collect::<Result<_, String>>()?,
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), interpolate(v, vars)?)))
+                .collect::<Result<_, String>>()?,
         ),
         other => other.clone(),
     })

@@ -65,9 +65,14 @@ impl HttpTarget {
         let uri: http::Uri = base.parse().map_err(|e| format!("bad target URL {base:?}: {e}"))?;
         let scheme = uri.scheme_str().unwrap_or("http").to_string();
         if scheme != "http" {
-            return Err(format!("target {base:?}: only http:// targets are supported (put a TLS proxy in front of an https one)"));
+            return Err(format!(
+                "target {base:?}: only http:// targets are supported (put a TLS proxy in front of an https one)"
+            ));
         }
-        let authority = uri.authority().map(|a| a.to_string()).ok_or_else(|| format!("target {base:?} has no host"))?;
+        let authority = uri
+            .authority()
+            .map(|a| a.to_string())
+            .ok_or_else(|| format!("target {base:?} has no host"))?;
         let client = Client::builder(TokioExecutor::new()).build_http();
         Ok(HttpTarget { client, scheme, authority, admin, timeout: Duration::from_secs(60) })
     }
@@ -81,8 +86,10 @@ impl Target for HttpTarget {
             for (k, v) in &request.headers {
                 builder = builder.header(k, v);
             }
-            let req = builder.body(Full::new(Bytes::from(request.body))).map_err(|e| e.to_string())?;
-            let response = match tokio::time::timeout(self.timeout, self.client.request(req)).await {
+            let req =
+                builder.body(Full::new(Bytes::from(request.body))).map_err(|e| e.to_string())?;
+            let response = match tokio::time::timeout(self.timeout, self.client.request(req)).await
+            {
                 Err(_) => return Err(format!("no response within {:?}", self.timeout)),
                 Ok(Err(err)) if err.is_connect() => return Err(format!("cannot connect: {err}")),
                 // The server closed the connection without answering.

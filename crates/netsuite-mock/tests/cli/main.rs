@@ -181,3 +181,114 @@ fn a_real_third_party_client_authenticates() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn run_cli(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), text)
+}
+
+fn scenarios_dir() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios").to_string()
+}
+
+/// The whole conformance suite against a live `serve` on loopback (CI runs it in-process too,
+/// through the `scenarios` test target).
+#[test]
+fn the_conformance_suite_passes_against_a_live_server() {
+    let server = Server::start(":memory:");
+    let junit = tempfile::NamedTempFile::new().unwrap();
+    let (code, text) = run_cli(&[
+        "run",
+        &scenarios_dir(),
+        "--target",
+        &server.base,
+        "--junit",
+        junit.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(" passed, 0 failed"), "{text}");
+    let xml = std::fs::read_to_string(junit.path()).unwrap();
+    assert!(xml.contains("<testsuite name=\"netsuite-mock scenarios\""), "{xml}");
+}
+
+#[test]
+fn a_wrong_expectation_is_a_located_failure_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wrong.yaml");
+    std::fs::write(
+        &file,
+        "name: wrong on purpose\nsteps:\n  - request: { script: 102, query: { item_id: 100, location_id: 3 } }\n    expect: { body: { quantityOnHand: 26 } }\n",
+    )
+    .unwrap();
+    let (code, text) = run_cli(&["run", file.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains(&format!("at {}:3: step 1", file.display())), "{text}");
+    assert!(text.contains("body.quantityOnHand: expected 26, got 25"), "{text}");
+    assert!(text.contains("scenarios: 0 passed, 1 failed, 0 skipped"), "{text}");
+}
+
+#[test]
+fn a_malformed_scenario_is_a_located_error_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    std::fs::write(&file, "name: bad\nsteps:\n  - request: { script: 102 }\n    stock: []\n")
+        .unwrap();
+    let (code, text) = run_cli(&["run", file.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains(&format!("{}:3:", file.display())), "{text}");
+    assert!(text.contains("a step has one kind, this one has request and stock"), "{text}");
+    std::fs::write(&file, "name: bad\nsteps:\n  - request: { script: 102, qurey: {} }\n").unwrap();
+    let (code, text) = run_cli(&["run", file.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("unknown field `qurey`"), "{text}");
+    let (code, _) = run_cli(&["run", "/nonexistent/scenarios"]);
+    assert_eq!(code, Some(2));
+}
+
+/// A session recorded from the journal replays green after a reset.
+#[test]
+fn a_recorded_session_replays_green() {
+    let server = Server::start(":memory:");
+    let adjust = restlet(&server.base, "101", "");
+    let body = r#"{"externalId":"rec-1","account":113,"items":[{"itemId":3569,"quantity":2,"location":1}]}"#;
+    let (status, _) = http(
+        "POST",
+        &adjust,
+        &[("Content-Type", "application/json"), ("Authorization", &sign("POST", &adjust))],
+        body,
+    );
+    assert_eq!(status, 200);
+    let stock = restlet(&server.base, "102", "&item_id=3569&location_id=1");
+    let (status, _) = http(
+        "GET",
+        &stock,
+        &[("Content-Type", "application/json"), ("Authorization", &sign("GET", &stock))],
+        "",
+    );
+    assert_eq!(status, 200);
+    let (status, _) = http(
+        "GET",
+        &restlet(&server.base, "102", "&item_id=999"),
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &sign("GET", &restlet(&server.base, "102", "&item_id=999"))),
+        ],
+        "",
+    );
+    assert_eq!(status, 400);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("recorded.yaml");
+    let (code, text) =
+        run_cli(&["record", "--target", &server.base, "--output", file.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    assert!(yaml.contains("\"quantityOnHand\":22"), "{yaml}");
+    // Replayed in-process (fresh demo state) and against the live server (after its reset).
+    let (code, text) = run_cli(&["run", file.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}\n{yaml}");
+    let (code, text) = run_cli(&["run", file.to_str().unwrap(), "--target", &server.base]);
+    assert_eq!(code, Some(0), "{text}\n{yaml}");
+}
