@@ -784,3 +784,116 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Error tables for every transaction type: each case sets up with `setup`, then `tx` must be
+// refused with exactly this code and message, changing nothing.
+
+/// The state every case below starts from: PO 1000 (10 DOOHICKEY at MAIN, 4 received by
+/// receipt 1001), SO 1002 (3 WIDGET, fully fulfilled by 1003), SO 1004 (12 GADGET: 10
+/// committed, 2 back ordered), TO 1005 (5 GIZMO from EAST to MAIN, unshipped), count 1006 at
+/// STORE (approved, no variance) and count 1007 at MAIN (started).
+fn table_setup() -> Inventory {
+    let mut inv = demo(NegativeInventory::Block);
+    let po = inv.apply(Tx::PurchaseOrder(order(&[(DOOHICKEY, MAIN, 10)])), 0).unwrap().id();
+    inv.apply(Tx::ItemReceipt(step(po, Some(vec![pick(1, Some(4))]))), 0).unwrap();
+    let so = inv.apply(Tx::SalesOrder(order(&[(WIDGET, MAIN, 3)])), 0).unwrap().id();
+    inv.apply(Tx::ItemFulfillment(step(so, None)), 0).unwrap();
+    inv.apply(Tx::SalesOrder(order(&[(GADGET, MAIN, 12)])), 0).unwrap();
+    inv.apply(Tx::TransferOrder(transfer(EAST, MAIN, &[(GIZMO, 5)])), 0).unwrap();
+    let count = inv
+        .apply(
+            Tx::CountStart(CountStartTx {
+                location: Some(STORE),
+                items: Some(vec![ItemRef::Id(GIZMO)]),
+            }),
+            0,
+        )
+        .unwrap()
+        .id();
+    inv.apply(Tx::CountApprove(count), 0).unwrap();
+    inv.apply(
+        Tx::CountStart(CountStartTx {
+            location: Some(MAIN),
+            items: Some(vec![ItemRef::Id(WIDGET)]),
+        }),
+        0,
+    )
+    .unwrap();
+    inv
+}
+
+#[rstest]
+#[case::po_no_lines(Tx::PurchaseOrder(order(&[])), "USER_ERROR", "You must enter at least one line item for this transaction.")]
+#[case::po_zero(Tx::PurchaseOrder(order(&[(WIDGET, MAIN, 0)])), "INVALID_FLD_VALUE", "You have entered an Invalid Field Value 0 for the following field: quantity")]
+#[case::po_no_location(Tx::PurchaseOrder(OrderTx { location: None, lines: vec![OrderLine { item: ItemRef::Id(WIDGET), location: None, quantity: q(1), rate: None }] }), "USER_ERROR", "Please enter value(s) for: Location")]
+#[case::po_unknown_item(Tx::PurchaseOrder(order(&[(ItemId(9), MAIN, 1)])), "INVALID_KEY_OR_REF", "Invalid item reference key 9.")]
+#[case::receipt_unknown_order(
+    Tx::ItemReceipt(step(DocId(999), None)),
+    "RCRD_DSNT_EXIST",
+    "That record does not exist."
+)]
+#[case::receipt_from_a_sales_order(
+    Tx::ItemReceipt(step(DocId(1002), None)),
+    "RCRD_DSNT_EXIST",
+    "That record does not exist."
+)]
+#[case::receipt_over(Tx::ItemReceipt(step(DocId(1000), Some(vec![pick(1, Some(7))]))), "OVERAGE_DISALLWD", "Overage is not allowed. Line 1 of purchase order 1000 has 6 remaining to receive.")]
+#[case::receipt_bad_line(Tx::ItemReceipt(step(DocId(1000), Some(vec![pick(2, None)]))), "INVALID_FLD_VALUE", "The order has no line 2.")]
+#[case::receipt_item_not_on_order(Tx::ItemReceipt(step(DocId(1000), Some(vec![LinePick { line: LineSel::Item(ItemRef::Id(WIDGET)), quantity: None }]))), "INVALID_FLD_VALUE", "You have entered an Invalid Field Value 3569 for the following field: item")]
+#[case::so_unknown_location(Tx::SalesOrder(order(&[(WIDGET, LocationId(8), 1)])), "INVALID_KEY_OR_REF", "Invalid location reference key 8.")]
+#[case::fulfil_fully_fulfilled(
+    Tx::ItemFulfillment(step(DocId(1002), None)),
+    "INVALID_INITIALIZE_REF",
+    "You can not initialize itemfulfillment: invalid reference 1002."
+)]
+#[case::fulfil_beyond_committed(Tx::ItemFulfillment(step(DocId(1004), Some(vec![pick(1, Some(11))]))), "USER_ERROR", "You can not fulfill more than the committed quantity: line 1 of order 1004 has 10 committed.")]
+#[case::fulfil_over(Tx::ItemFulfillment(step(DocId(1004), Some(vec![pick(1, Some(13))]))), "OVER_FULFILL_DISALLWD", "You can not over-fulfill an item unless you have selected the 'Allow Overage on Item Fulfillments' preference.")]
+#[case::fulfil_from_a_po(
+    Tx::ItemFulfillment(step(DocId(1000), None)),
+    "RCRD_DSNT_EXIST",
+    "That record does not exist."
+)]
+#[case::transfer_no_to(Tx::Transfer(TransferTx { to: None, ..transfer(MAIN, STORE, &[(WIDGET, 1)]) }), "USER_ERROR", "Please enter value(s) for: To Location")]
+#[case::transfer_no_lines(Tx::Transfer(transfer(MAIN, STORE, &[])), "USER_ERROR", "You must enter at least one line item for this transaction.")]
+#[case::transfer_zero(Tx::Transfer(transfer(MAIN, STORE, &[(WIDGET, 0)])), "INVALID_FLD_VALUE", "You have entered an Invalid Field Value 0 for the following field: adjustqtyby")]
+#[case::to_same_location(Tx::TransferOrder(transfer(MAIN, MAIN, &[(WIDGET, 1)])), "INVALID_FLD_VALUE", "You have entered an Invalid Field Value 1 for the following field: transferlocation")]
+#[case::to_receive_unshipped(
+    Tx::TransferOrderReceive(step(DocId(1005), None)),
+    "TRANSORD_SHIP_REC_MISMATCH",
+    "You can not recieve more from a transfer order than you have shipped"
+)]
+#[case::to_ship_partial(Tx::TransferOrderShip(step(DocId(1005), Some(vec![pick(1, Some(2))]))), "PARTIAL_FULFILL_RCEIV_DISALLWD", "Lines on transfer orders cannot be partially fulfilled or partially received; line 1 must be processed in full (5).")]
+#[case::to_ship_over(Tx::TransferOrderShip(step(DocId(1005), Some(vec![pick(1, Some(6))]))), "OVER_FULFILL_RECEIV_DISALLWD", "You can not fulfill or receive more than the quantity of line 1 (5).")]
+#[case::to_unknown(
+    Tx::TransferOrderShip(step(DocId(1000), None)),
+    "RCRD_DSNT_EXIST",
+    "That record does not exist."
+)]
+#[case::count_no_location(Tx::CountStart(CountStartTx { location: None, items: None }), "USER_ERROR", "Please enter value(s) for: Location")]
+#[case::count_nothing_to_count(Tx::CountStart(CountStartTx { location: Some(EAST), items: Some(vec![]) }), "USER_ERROR", "You must enter at least one line item for this transaction.")]
+#[case::count_enter_approved(Tx::CountEnter(CountEnterTx { count: DocId(1006), counts: vec![(ItemRef::Id(GIZMO), q(1))], complete: false }), "USER_ERROR", "Inventory count 1006 is approved; counts can only be entered while it is started.")]
+#[case::count_negative(Tx::CountEnter(CountEnterTx { count: DocId(1007), counts: vec![(ItemRef::Id(WIDGET), q(-1))], complete: false }), "INVALID_FLD_VALUE", "You have entered an Invalid Field Value -1 for the following field: countquantity")]
+#[case::count_approve_twice(
+    Tx::CountApprove(DocId(1006)),
+    "USER_ERROR",
+    "Inventory count 1006 is already approved."
+)]
+#[case::count_reject_started(
+    Tx::CountReject(DocId(1007)),
+    "USER_ERROR",
+    "Inventory count 1007 is started; only a completed count can be rejected."
+)]
+#[case::count_unknown(
+    Tx::CountApprove(DocId(1005)),
+    "RCRD_DSNT_EXIST",
+    "That record does not exist."
+)]
+fn every_transaction_type_refuses_bad_input(
+    #[case] tx: Tx,
+    #[case] code: &str,
+    #[case] message: &str,
+) {
+    let mut inv = table_setup();
+    check_err(&mut inv, tx, code, message);
+}
