@@ -51,15 +51,23 @@ pub struct SignedClient {
 }
 
 impl SignedClient {
-    pub fn new(base: &str, token: Token, pool: usize, timeout: Duration) -> Result<SignedClient, String> {
+    pub fn new(
+        base: &str,
+        token: Token,
+        pool: usize,
+        timeout: Duration,
+    ) -> Result<SignedClient, String> {
         let uri: http::Uri = base.parse().map_err(|e| format!("bad target {base:?}: {e}"))?;
         if uri.scheme_str() != Some("http") {
             return Err(format!("target {base:?}: only http:// is supported"));
         }
-        let authority = uri.authority().ok_or_else(|| format!("target {base:?} has no host"))?.to_string();
+        let authority =
+            uri.authority().ok_or_else(|| format!("target {base:?} has no host"))?.to_string();
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
-        let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(pool.max(1)).build(connector);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(pool.max(1))
+            .build(connector);
         Ok(SignedClient {
             client,
             scheme: "http".into(),
@@ -86,8 +94,12 @@ impl SignedClient {
             token_secret: &self.token.token_secret,
         };
         let nonce = format!("ld{:018}", self.nonce.fetch_add(1, Ordering::Relaxed));
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let Some(signed) = oauth1_signature::sign_request(&credentials, method, &target, &nonce, now) else {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let Some(signed) =
+            oauth1_signature::sign_request(&credentials, method, &target, &nonce, now)
+        else {
             return Reply::Unknown("query string has a broken escape".into());
         };
         let body = body.map(|b| b.to_string()).unwrap_or_default();
@@ -115,14 +127,24 @@ impl SignedClient {
             Ok(r) => r,
             Err(e) => return Reply::Unknown(e.to_string()),
         };
-        let response = match tokio::time::timeout(self.timeout, self.client.request(request)).await {
+        let response = match tokio::time::timeout(self.timeout, self.client.request(request)).await
+        {
             Err(_) => return Reply::Unknown("timed out".into()),
-            Ok(Err(e)) => return Reply::Unknown(if e.is_connect() { "connection refused".into() } else { "connection dropped".into() }),
+            Ok(Err(e)) => {
+                return Reply::Unknown(if e.is_connect() {
+                    "connection refused".into()
+                } else {
+                    "connection dropped".into()
+                });
+            }
             Ok(Ok(r)) => r,
         };
         let status = response.status().as_u16();
         match tokio::time::timeout(self.timeout, response.into_body().collect()).await {
-            Ok(Ok(body)) => Reply::Answered { status, body: serde_json::from_slice(&body.to_bytes()).unwrap_or(Value::Null) },
+            Ok(Ok(body)) => Reply::Answered {
+                status,
+                body: serde_json::from_slice(&body.to_bytes()).unwrap_or(Value::Null),
+            },
             _ => Reply::Unknown("body cut off".into()),
         }
     }

@@ -42,14 +42,23 @@ impl Mix {
     pub fn parse(text: &str) -> Result<Mix, String> {
         let mut mix = Mix { stock: 0, adjust: 0, transfer: 0, order: 0 };
         for part in text.split(',').filter(|p| !p.trim().is_empty()) {
-            let (name, weight) = part.split_once('=').ok_or_else(|| format!("mix entry {part:?} is not name=weight"))?;
-            let weight: u32 = weight.trim().parse().map_err(|_| format!("mix weight {weight:?} is not a whole number"))?;
+            let (name, weight) = part
+                .split_once('=')
+                .ok_or_else(|| format!("mix entry {part:?} is not name=weight"))?;
+            let weight: u32 = weight
+                .trim()
+                .parse()
+                .map_err(|_| format!("mix weight {weight:?} is not a whole number"))?;
             match name.trim() {
                 "stock" => mix.stock = weight,
                 "adjust" => mix.adjust = weight,
                 "transfer" => mix.transfer = weight,
                 "order" => mix.order = weight,
-                other => return Err(format!("unknown operation {other:?} in the mix: use stock, adjust, transfer, order")),
+                other => {
+                    return Err(format!(
+                        "unknown operation {other:?} in the mix: use stock, adjust, transfer, order"
+                    ));
+                }
             }
         }
         if mix.stock + mix.adjust + mix.transfer + mix.order == 0 {
@@ -156,7 +165,10 @@ impl Shared {
 }
 
 /// Runs the load; `progress` is called about once a second.
-pub async fn run(config: LoadConfig, mut progress: impl FnMut(&Progress) + Send) -> Result<LoadReport, String> {
+pub async fn run(
+    config: LoadConfig,
+    mut progress: impl FnMut(&Progress) + Send,
+) -> Result<LoadReport, String> {
     if config.items.is_empty() || config.locations.is_empty() {
         return Err("the load needs at least one item and one location".into());
     }
@@ -165,8 +177,15 @@ pub async fn run(config: LoadConfig, mut progress: impl FnMut(&Progress) + Send)
         Pace::Rate(r) => (r as usize).clamp(8, 512),
     };
     let client = SignedClient::new(&config.target, config.token.clone(), pool, config.timeout)?;
-    let admin = matches!(client.admin("GET", "/__admin/health", None).await, Reply::Answered { status: 200, .. });
-    let opening = if config.reconcile { reconcile::read_stock(&client, admin, &config.items).await? } else { StockMap::new() };
+    let admin = matches!(
+        client.admin("GET", "/__admin/health", None).await,
+        Reply::Answered { status: 200, .. }
+    );
+    let opening = if config.reconcile {
+        reconcile::read_stock(&client, admin, &config.items).await?
+    } else {
+        StockMap::new()
+    };
     let run_id = format!("{:08x}", rand::random::<u32>());
     let start = Instant::now();
     let shared = Arc::new(Shared {
@@ -174,7 +193,13 @@ pub async fn run(config: LoadConfig, mut progress: impl FnMut(&Progress) + Send)
         config: config.clone(),
         client,
         stats: Stats::new(),
-        ledger: Mutex::new(Ledger { deltas: StockMap::new(), acknowledged: Vec::new(), rejected: Vec::new(), unresolved: 0, operations: BTreeMap::new() }),
+        ledger: Mutex::new(Ledger {
+            deltas: StockMap::new(),
+            acknowledged: Vec::new(),
+            rejected: Vec::new(),
+            unresolved: 0,
+            operations: BTreeMap::new(),
+        }),
         next: AtomicU64::new(0),
         run_id,
     });
@@ -203,7 +228,8 @@ pub async fn run(config: LoadConfig, mut progress: impl FnMut(&Progress) + Send)
             for worker in 0..n.max(1) {
                 let shared = Arc::clone(&shared);
                 workers.spawn(async move {
-                    let mut rng = StdRng::seed_from_u64(shared.config.seed.wrapping_add(worker as u64));
+                    let mut rng =
+                        StdRng::seed_from_u64(shared.config.seed.wrapping_add(worker as u64));
                     while let Some(n) = shared.claim() {
                         shared.one(n, &mut rng, None).await;
                     }
@@ -251,7 +277,9 @@ pub async fn run(config: LoadConfig, mut progress: impl FnMut(&Progress) + Send)
         }
     }
     let duration = start.elapsed();
-    let measured = shared.stats.finish(duration.min(config.duration.max(Duration::from_millis(1))).max(Duration::from_millis(1)));
+    let measured = shared.stats.finish(
+        duration.min(config.duration.max(Duration::from_millis(1))).max(Duration::from_millis(1)),
+    );
     let soak = match sampler {
         Some(task) => {
             let samples = task.await.map_err(|e| e.to_string())?;
@@ -261,7 +289,13 @@ pub async fn run(config: LoadConfig, mut progress: impl FnMut(&Progress) + Send)
     };
     let ledger = std::mem::replace(
         &mut *shared.ledger.lock().expect("ledger lock"),
-        Ledger { deltas: StockMap::new(), acknowledged: Vec::new(), rejected: Vec::new(), unresolved: 0, operations: BTreeMap::new() },
+        Ledger {
+            deltas: StockMap::new(),
+            acknowledged: Vec::new(),
+            rejected: Vec::new(),
+            unresolved: 0,
+            operations: BTreeMap::new(),
+        },
     );
     let reconciliation = if config.reconcile {
         Some(
@@ -285,5 +319,12 @@ pub async fn run(config: LoadConfig, mut progress: impl FnMut(&Progress) + Send)
         Pace::Concurrency(n) => format!("closed loop, concurrency {n}"),
         Pace::Rate(r) => format!("open loop, {r} operations/s"),
     };
-    Ok(LoadReport { target: config.target.clone(), mode, operations: ledger.operations, measured, reconciliation, soak })
+    Ok(LoadReport {
+        target: config.target.clone(),
+        mode,
+        operations: ledger.operations,
+        measured,
+        reconciliation,
+        soak,
+    })
 }

@@ -16,11 +16,27 @@ use crate::{Mix, RetryPolicy};
 /// One operation of the mix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
-    StockGet { item: u64, location: u64 },
-    Adjust { item: u64, location: u64, quantity: i64 },
-    Transfer { item: u64, from: u64, to: u64, quantity: i64 },
+    StockGet {
+        item: u64,
+        location: u64,
+    },
+    Adjust {
+        item: u64,
+        location: u64,
+        quantity: i64,
+    },
+    Transfer {
+        item: u64,
+        from: u64,
+        to: u64,
+        quantity: i64,
+    },
     /// A sales order, then an item fulfillment of what it committed.
-    Order { item: u64, location: u64, quantity: i64 },
+    Order {
+        item: u64,
+        location: u64,
+        quantity: i64,
+    },
 }
 
 impl Op {
@@ -61,7 +77,7 @@ pub fn pick(rng: &mut StdRng, mix: &Mix, items: &[u64], locations: &[u64]) -> Op
 }
 
 /// What the driver learned from one HTTP attempt, for the statistics.
-pub trait Recorder: Send + Sync {
+pub(crate) trait Recorder: Send + Sync {
     /// `latency` is from the intended start (open loop) or the send (closed loop).
     fn attempt(&self, latency: Duration, reply: &Reply);
     fn retry(&self);
@@ -69,11 +85,11 @@ pub trait Recorder: Send + Sync {
 
 /// How one write ended.
 #[derive(Clone, Debug)]
-pub enum WriteEnd {
+pub(crate) enum WriteEnd {
     /// 200: applied (possibly earlier, reported now as a duplicate).
     Applied(Value),
     /// A definitive refusal: nothing was applied.
-    Rejected(String),
+    Rejected,
     /// No definitive answer before the deadline.
     Unresolved,
 }
@@ -90,7 +106,7 @@ pub struct OpResult {
     pub unresolved: u64,
 }
 
-pub struct Exec<'a> {
+pub(crate) struct Exec<'a> {
     pub client: &'a SignedClient,
     pub retry: RetryPolicy,
     pub recorder: &'a dyn Recorder,
@@ -115,7 +131,7 @@ impl Exec<'_> {
     }
 
     /// Sends a write until it is applied, refused, or the deadline passes.
-    pub async fn write(&mut self, query: &str, body: &Value) -> WriteEnd {
+    pub(crate) async fn write(&mut self, query: &str, body: &Value) -> WriteEnd {
         let mut throttled = 0u32;
         let mut unknown = 0u32;
         loop {
@@ -125,18 +141,20 @@ impl Exec<'_> {
                 Reply::Answered { .. } if reply.code() == Some("SSS_REQUEST_LIMIT_EXCEEDED") => {
                     // Governance refused it before anything ran.
                     match self.retry {
-                        RetryPolicy::Backoff { max_retries, base_ms, cap_ms } if throttled < max_retries => {
+                        RetryPolicy::Backoff { max_retries, base_ms, cap_ms }
+                            if throttled < max_retries =>
+                        {
                             tokio::time::sleep(self.backoff(throttled, base_ms, cap_ms)).await;
                             throttled += 1;
                             self.recorder.retry();
                             continue;
                         }
-                        _ => return WriteEnd::Rejected("SSS_REQUEST_LIMIT_EXCEEDED".into()),
+                        _ => return WriteEnd::Rejected,
                     }
                 }
                 // 5xx: the target could not say; re-send under the same external id.
                 Reply::Answered { status, .. } if *status >= 500 => true,
-                Reply::Answered { .. } => return WriteEnd::Rejected(reply.code().unwrap_or("HTTP error").to_string()),
+                Reply::Answered { .. } => return WriteEnd::Rejected,
                 Reply::Unknown(_) => true,
             };
             if retry_unknown {
@@ -156,7 +174,10 @@ impl Exec<'_> {
         loop {
             let reply = self.attempt("GET", query, None).await;
             match (reply.code(), self.retry) {
-                (Some("SSS_REQUEST_LIMIT_EXCEEDED"), RetryPolicy::Backoff { max_retries, base_ms, cap_ms }) if throttled < max_retries => {
+                (
+                    Some("SSS_REQUEST_LIMIT_EXCEEDED"),
+                    RetryPolicy::Backoff { max_retries, base_ms, cap_ms },
+                ) if throttled < max_retries => {
                     tokio::time::sleep(self.backoff(throttled, base_ms, cap_ms)).await;
                     throttled += 1;
                     self.recorder.retry();
@@ -178,7 +199,7 @@ fn settle(result: &mut OpResult, end: &WriteEnd, record_type: &str, external_id:
             result.acknowledged.push(id);
             true
         }
-        WriteEnd::Rejected(_) => {
+        WriteEnd::Rejected => {
             result.rejected.push(id);
             false
         }
@@ -190,11 +211,14 @@ fn settle(result: &mut OpResult, end: &WriteEnd, record_type: &str, external_id:
 }
 
 /// Carries out one operation; `tag` makes its external ids unique (`{run}-{n}`).
-pub async fn execute(exec: &mut Exec<'_>, op: &Op, tag: &str) -> OpResult {
+pub(crate) async fn execute(exec: &mut Exec<'_>, op: &Op, tag: &str) -> OpResult {
     let mut result = OpResult::default();
     match *op {
         Op::StockGet { item, location } => {
-            exec.read(&format!("script=customscript_inventory_stock&deploy=1&item_id={item}&location_id={location}")).await;
+            exec.read(&format!(
+                "script=customscript_inventory_stock&deploy=1&item_id={item}&location_id={location}"
+            ))
+            .await;
         }
         Op::Adjust { item, location, quantity } => {
             let external_id = format!("ld-adj-{tag}");
@@ -233,8 +257,13 @@ pub async fn execute(exec: &mut Exec<'_>, op: &Op, tag: &str) -> OpResult {
                 && let WriteEnd::Applied(fulfillment) = &end
             {
                 for line in fulfillment["lines"].as_array().into_iter().flatten() {
-                    let (Some(item), Some(location)) = (line["item"].as_u64(), line["location"].as_u64()) else { continue };
-                    let quantity: Decimal = line["quantity"].to_string().parse().unwrap_or_default();
+                    let (Some(item), Some(location)) =
+                        (line["item"].as_u64(), line["location"].as_u64())
+                    else {
+                        continue;
+                    };
+                    let quantity: Decimal =
+                        line["quantity"].to_string().parse().unwrap_or_default();
                     add(&mut result, (item, location), -quantity);
                 }
             }

@@ -56,11 +56,23 @@ impl Reconciliation {
             if self.audit_checked { ", audit trail checked" } else { "" }
         );
         for d in &self.discrepancies {
-            let _ = writeln!(out, "  item {} at location {}: expected on hand {}, target shows {}", d.item, d.location, d.expected, d.actual);
+            let _ = writeln!(
+                out,
+                "  item {} at location {}: expected on hand {}, target shows {}",
+                d.item, d.location, d.expected, d.actual
+            );
         }
-        for (what, ids) in [("lost", &self.lost), ("applied twice", &self.duplicated), ("landed after refusal", &self.landed_after_refusal)] {
+        for (what, ids) in [
+            ("lost", &self.lost),
+            ("applied twice", &self.duplicated),
+            ("landed after refusal", &self.landed_after_refusal),
+        ] {
             if !ids.is_empty() {
-                let _ = writeln!(out, "  {what}: {}", ids.iter().take(20).cloned().collect::<Vec<_>>().join(", "));
+                let _ = writeln!(
+                    out,
+                    "  {what}: {}",
+                    ids.iter().take(20).cloned().collect::<Vec<_>>().join(", ")
+                );
             }
         }
         out
@@ -73,22 +85,33 @@ fn decimal(value: &Value) -> Decimal {
 
 /// Reads on hand: every row through the admin API on an emulator, else per item through the
 /// stock query RESTlet.
-pub async fn read_stock(client: &SignedClient, admin: bool, items: &[u64]) -> Result<StockMap, String> {
+pub(crate) async fn read_stock(
+    client: &SignedClient,
+    admin: bool,
+    items: &[u64],
+) -> Result<StockMap, String> {
     let mut out = StockMap::new();
     if admin {
-        let Reply::Answered { status: 200, body } = client.admin("GET", "/__admin/stock", None).await else {
+        let Reply::Answered { status: 200, body } =
+            client.admin("GET", "/__admin/stock", None).await
+        else {
             return Err("cannot read /__admin/stock".into());
         };
         for row in body["stock"].as_array().into_iter().flatten() {
-            let (Some(item), Some(location)) = (row["item"].as_u64(), row["location"].as_u64()) else { continue };
+            let (Some(item), Some(location)) = (row["item"].as_u64(), row["location"].as_u64())
+            else {
+                continue;
+            };
             out.insert((item, location), decimal(&row["quantityOnHand"]));
         }
         return Ok(out);
     }
     for chunk in items.chunks(100) {
         let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
-        let query = format!("script=customscript_inventory_stock&deploy=1&item_ids={}", ids.join("%2C"));
-        let Reply::Answered { status: 200, body } = client.restlet("GET", &query, None).await else {
+        let query =
+            format!("script=customscript_inventory_stock&deploy=1&item_ids={}", ids.join("%2C"));
+        let Reply::Answered { status: 200, body } = client.restlet("GET", &query, None).await
+        else {
             return Err("cannot read stock through the stock query".into());
         };
         for item in body["items"].as_array().into_iter().flatten() {
@@ -104,8 +127,13 @@ pub async fn read_stock(client: &SignedClient, admin: bool, items: &[u64]) -> Re
 }
 
 /// The external ids the audit trail holds with the run's prefix, with their counts.
-async fn audit(client: &SignedClient, prefix: &str) -> Result<BTreeMap<(String, String), usize>, String> {
-    let Reply::Answered { status: 200, body } = client.admin("GET", "/__admin/transactions?limit=100000000", None).await else {
+async fn audit(
+    client: &SignedClient,
+    prefix: &str,
+) -> Result<BTreeMap<(String, String), usize>, String> {
+    let Reply::Answered { status: 200, body } =
+        client.admin("GET", "/__admin/transactions?limit=100000000", None).await
+    else {
         return Err("cannot read /__admin/transactions".into());
     };
     let mut out = BTreeMap::new();
@@ -121,7 +149,7 @@ async fn audit(client: &SignedClient, prefix: &str) -> Result<BTreeMap<(String, 
 
 /// Compares the target with what the run's acknowledged operations imply.
 #[expect(clippy::too_many_arguments, reason = "one call site; the inputs are the run's ledger")]
-pub async fn reconcile(
+pub(crate) async fn reconcile(
     client: &SignedClient,
     admin: bool,
     items: &[u64],
@@ -133,13 +161,20 @@ pub async fn reconcile(
     prefix: &str,
 ) -> Result<Reconciliation, String> {
     let actual = read_stock(client, admin, items).await?;
-    let keys: BTreeSet<(u64, u64)> = opening.keys().chain(deltas.keys()).chain(actual.keys()).copied().collect();
+    let keys: BTreeSet<(u64, u64)> =
+        opening.keys().chain(deltas.keys()).chain(actual.keys()).copied().collect();
     let mut discrepancies = Vec::new();
     for key in &keys {
-        let expected = opening.get(key).copied().unwrap_or_default() + deltas.get(key).copied().unwrap_or_default();
+        let expected = opening.get(key).copied().unwrap_or_default()
+            + deltas.get(key).copied().unwrap_or_default();
         let got = actual.get(key).copied().unwrap_or_default();
         if expected != got {
-            discrepancies.push(Discrepancy { item: key.0, location: key.1, expected: expected.to_string(), actual: got.to_string() });
+            discrepancies.push(Discrepancy {
+                item: key.0,
+                location: key.1,
+                expected: expected.to_string(),
+                actual: got.to_string(),
+            });
         }
     }
     let (mut lost, mut duplicated, mut landed) = (Vec::new(), Vec::new(), Vec::new());
@@ -161,7 +196,11 @@ pub async fn reconcile(
             }
         }
     }
-    let clean = discrepancies.is_empty() && lost.is_empty() && duplicated.is_empty() && landed.is_empty() && unresolved == 0;
+    let clean = discrepancies.is_empty()
+        && lost.is_empty()
+        && duplicated.is_empty()
+        && landed.is_empty()
+        && unresolved == 0;
     Ok(Reconciliation {
         clean,
         checked_levels: keys.len(),

@@ -107,7 +107,14 @@ impl Stats {
             ok,
             requests_per_sec: h.len() as f64 / duration.as_secs_f64().max(0.001),
             ok_per_sec: ok as f64 / duration.as_secs_f64().max(0.001),
-            latency_ms: Latency { p50: ms(0.5), p90: ms(0.9), p99: ms(0.99), p999: ms(0.999), max: h.max() as f64 / 1000.0, mean: h.mean() / 1000.0 },
+            latency_ms: Latency {
+                p50: ms(0.5),
+                p90: ms(0.9),
+                p99: ms(0.99),
+                p999: ms(0.999),
+                max: h.max() as f64 / 1000.0,
+                mean: h.mean() / 1000.0,
+            },
             statuses: inner.statuses.clone(),
             codes: inner.codes.clone(),
             no_answer: inner.unknown,
@@ -123,8 +130,14 @@ impl Stats {
                     throttled: s.throttled,
                     errors: s.errors,
                     no_answer: s.unknown,
-                    p50_ms: s.latency.as_ref().map_or(0.0, |h| h.value_at_quantile(0.5) as f64 / 1000.0),
-                    p99_ms: s.latency.as_ref().map_or(0.0, |h| h.value_at_quantile(0.99) as f64 / 1000.0),
+                    p50_ms: s
+                        .latency
+                        .as_ref()
+                        .map_or(0.0, |h| h.value_at_quantile(0.5) as f64 / 1000.0),
+                    p99_ms: s
+                        .latency
+                        .as_ref()
+                        .map_or(0.0, |h| h.value_at_quantile(0.99) as f64 / 1000.0),
                 })
                 .collect(),
         }
@@ -230,13 +243,33 @@ impl LoadReport {
         let m = &self.measured;
         let mut out = String::new();
         let _ = writeln!(out, "target {} ({}), {:.1} s", self.target, self.mode, m.duration_secs);
-        let _ = writeln!(out, "operations: {}", self.operations.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
-        let _ = writeln!(out, "requests: {} ({:.0}/s), 200 OK: {} ({:.0}/s), retries: {}, no answer: {}", m.requests, m.requests_per_sec, m.ok, m.ok_per_sec, m.retries, m.no_answer);
+        let _ = writeln!(
+            out,
+            "operations: {}",
+            self.operations.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "requests: {} ({:.0}/s), 200 OK: {} ({:.0}/s), retries: {}, no answer: {}",
+            m.requests, m.requests_per_sec, m.ok, m.ok_per_sec, m.retries, m.no_answer
+        );
         let l = &m.latency_ms;
-        let _ = writeln!(out, "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}", l.p50, l.p90, l.p99, l.p999, l.max);
-        let _ = writeln!(out, "statuses: {}", m.statuses.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            out,
+            "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
+            l.p50, l.p90, l.p99, l.p999, l.max
+        );
+        let _ = writeln!(
+            out,
+            "statuses: {}",
+            m.statuses.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+        );
         if !m.codes.is_empty() {
-            let _ = writeln!(out, "error codes: {}", m.codes.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                out,
+                "error codes: {}",
+                m.codes.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+            );
         }
         if let Some(soak) = &self.soak {
             out += &soak.text();
@@ -251,7 +284,11 @@ impl LoadReport {
     /// A self-contained HTML page: latency and rejections over time as inline SVG.
     pub fn html(&self) -> String {
         let t = &self.measured.timeline;
-        let latency = chart("latency per second (ms)", t, &[("p50", "#2b6cb0", &|p: &Point| p.p50_ms), ("p99", "#c53030", &|p: &Point| p.p99_ms)]);
+        let latency = chart(
+            "latency per second (ms)",
+            t,
+            &[("p50", "#2b6cb0", &|p: &Point| p.p50_ms), ("p99", "#c53030", &|p: &Point| p.p99_ms)],
+        );
         let volume = chart(
             "requests per second",
             t,
@@ -279,20 +316,53 @@ type Series<'a> = (&'a str, &'a str, &'a dyn Fn(&Point) -> f64);
 
 fn chart(title: &str, points: &[Point], series: &[Series<'_>]) -> String {
     let (w, h, pad) = (800.0, 240.0, 40.0);
-    let max = series.iter().flat_map(|(_, _, f)| points.iter().map(|p| f(p))).fold(0.0f64, f64::max).max(1e-9);
+    let max = series
+        .iter()
+        .flat_map(|(_, _, f)| points.iter().map(|p| f(p)))
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
     let n = points.len().max(2) as f64 - 1.0;
-    let mut svg = format!("<h2>{}</h2><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\">", escape(title));
-    svg += &format!("<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\"/>", h - pad, w - 10.0, h - pad);
-    svg += &format!("<text x=\"2\" y=\"{}\" font-size=\"11\">{max:.1}</text><text x=\"2\" y=\"{}\" font-size=\"11\">0</text>", pad - 5.0, h - pad);
+    let mut svg = format!(
+        "<h2>{}</h2><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\">",
+        escape(title)
+    );
+    svg += &format!(
+        "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\"/>",
+        h - pad,
+        w - 10.0,
+        h - pad
+    );
+    svg += &format!(
+        "<text x=\"2\" y=\"{}\" font-size=\"11\">{max:.1}</text><text x=\"2\" y=\"{}\" font-size=\"11\">0</text>",
+        pad - 5.0,
+        h - pad
+    );
     for (i, (name, color, f)) in series.iter().enumerate() {
         let coords: Vec<String> = points
             .iter()
             .enumerate()
-            .map(|(x, p)| format!("{:.1},{:.1}", pad + (w - pad - 10.0) * x as f64 / n, h - pad - (h - 2.0 * pad) * f(p) / max))
+            .map(|(x, p)| {
+                format!(
+                    "{:.1},{:.1}",
+                    pad + (w - pad - 10.0) * x as f64 / n,
+                    h - pad - (h - 2.0 * pad) * f(p) / max
+                )
+            })
             .collect();
-        svg += &format!("<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\" points=\"{}\"/>", coords.join(" "));
-        svg += &format!("<text x=\"{}\" y=\"15\" font-size=\"12\" fill=\"{color}\">{}</text>", pad + 110.0 * i as f64, escape(name));
+        svg += &format!(
+            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\" points=\"{}\"/>",
+            coords.join(" ")
+        );
+        svg += &format!(
+            "<text x=\"{}\" y=\"15\" font-size=\"12\" fill=\"{color}\">{}</text>",
+            pad + 110.0 * i as f64,
+            escape(name)
+        );
     }
-    svg += &format!("<text x=\"{}\" y=\"{}\" font-size=\"11\">seconds</text></svg>", w / 2.0, h - 10.0);
+    svg += &format!(
+        "<text x=\"{}\" y=\"{}\" font-size=\"11\">seconds</text></svg>",
+        w / 2.0,
+        h - 10.0
+    );
     svg
 }

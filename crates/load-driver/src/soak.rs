@@ -34,14 +34,20 @@ impl SoakReport {
         let _ = writeln!(
             out,
             "soak (pid {}): RSS {} KiB at the end, growth after {:.0} s warm-up {:+.2} % (slope {:+.1} KiB/min), open fds {} -> {}",
-            self.pid, last, self.warmup_secs, self.rss_growth_percent, self.rss_slope_kb_per_min, self.fds_first, self.fds_last
+            self.pid,
+            last,
+            self.warmup_secs,
+            self.rss_growth_percent,
+            self.rss_slope_kb_per_min,
+            self.fds_first,
+            self.fds_last
         );
         out
     }
 }
 
 /// Reads one sample from /proc (Linux); `None` if the process is gone.
-pub fn sample(pid: u32, second: f64) -> Option<Sample> {
+pub(crate) fn sample(pid: u32, second: f64) -> Option<Sample> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let rss_kb = status
         .lines()
@@ -52,7 +58,7 @@ pub fn sample(pid: u32, second: f64) -> Option<Sample> {
 }
 
 /// Summarizes samples, leaving out the first `warmup` of the run.
-pub fn summarize(pid: u32, samples: Vec<Sample>, warmup: Duration) -> SoakReport {
+pub(crate) fn summarize(pid: u32, samples: Vec<Sample>, warmup: Duration) -> SoakReport {
     let warmup_secs = warmup.as_secs_f64();
     let steady: Vec<&Sample> = samples.iter().filter(|s| s.second >= warmup_secs).collect();
     let n = steady.len() as f64;
@@ -66,7 +72,9 @@ pub fn summarize(pid: u32, samples: Vec<Sample>, warmup: Duration) -> SoakReport
         0.0
     };
     let growth = match (steady.first(), steady.last()) {
-        (Some(a), Some(b)) if a.rss_kb > 0 => (b.rss_kb as f64 - a.rss_kb as f64) / a.rss_kb as f64 * 100.0,
+        (Some(a), Some(b)) if a.rss_kb > 0 => {
+            (b.rss_kb as f64 - a.rss_kb as f64) / a.rss_kb as f64 * 100.0
+        }
         _ => 0.0,
     };
     SoakReport {
@@ -86,10 +94,20 @@ mod tests {
 
     #[test]
     fn slope_and_growth_after_warmup() {
-        let samples: Vec<Sample> = (0..10).map(|i| Sample { second: i as f64 * 6.0, rss_kb: if i < 2 { 500 } else { 1000 + i * 10 }, fds: 7 }).collect();
+        let samples: Vec<Sample> = (0..10)
+            .map(|i| Sample {
+                second: i as f64 * 6.0,
+                rss_kb: if i < 2 { 500 } else { 1000 + i * 10 },
+                fds: 7,
+            })
+            .collect();
         let report = summarize(1, samples, Duration::from_secs(12));
         // +10 KiB every 6 s after warm-up: 100 KiB/min.
-        assert!((report.rss_slope_kb_per_min - 100.0).abs() < 1e-6, "{}", report.rss_slope_kb_per_min);
+        assert!(
+            (report.rss_slope_kb_per_min - 100.0).abs() < 1e-6,
+            "{}",
+            report.rss_slope_kb_per_min
+        );
         assert!((report.rss_growth_percent - 70.0 / 1020.0 * 100.0).abs() < 1e-6);
     }
 

@@ -1,6 +1,7 @@
 //! The `netsuite-mock` binary: parses the command line and wires the crates together.
 //! Exit codes: 0 success, 1 a check failed, 2 usage, configuration or I/O error.
 
+mod load;
 mod record;
 mod run;
 mod serve;
@@ -27,6 +28,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Replay YAML scenarios in-process (default) or against --target.
     Run(run::RunArgs),
+    /// Signed load or soak against a target, ending with a reconciliation.
+    Load(load::LoadArgs),
     /// Export a running emulator's request journal as a scenario file.
     Record(record::RecordArgs),
     /// Print the OAuth 1.0a Authorization header and signature base string for a request.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Run(args) => run::run(args),
         Command::Record(args) => record::run(args),
+        Command::Load(args) => load::run(args),
         Command::Sign(args) => sign::run(args),
     };
     match result {
