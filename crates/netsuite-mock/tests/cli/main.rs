@@ -15,8 +15,12 @@ struct Server {
 
 impl Server {
     fn start(db: &str) -> Server {
+        Server::start_on("127.0.0.1:0", db)
+    }
+
+    fn start_on(listen: &str, db: &str) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--db", db])
+            .args(["serve", "--listen", listen, "--db", db])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -291,4 +295,85 @@ fn a_recorded_session_replays_green() {
     assert_eq!(code, Some(0), "{text}\n{yaml}");
     let (code, text) = run_cli(&["run", file.to_str().unwrap(), "--target", &server.base]);
     assert_eq!(code, Some(0), "{text}\n{yaml}");
+}
+
+fn add_faults(base: &str) {
+    for rule in [
+        r#"{"action":"applyThenDrop","probability":0.03,"seed":11}"#,
+        r#"{"action":"drop","probability":0.03,"seed":12}"#,
+        r#"{"action":"unavailable","probability":0.03,"seed":13}"#,
+        r#"{"latencyMs":2,"probability":0.2,"seed":14}"#,
+    ] {
+        let (status, body) = http(
+            "POST",
+            &format!("{base}/__admin/faults"),
+            &[("Content-Type", "application/json")],
+            rule,
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+}
+
+/// A short load with faults on; the server is killed (SIGKILL) and restarted on the same
+/// database in the middle; the reconciliation at the end must be clean: nothing acknowledged
+/// lost, nothing refused landed, nothing applied twice.
+#[test]
+fn a_load_with_faults_survives_a_server_kill_and_reconciles() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("load.db");
+    let db = db.to_str().unwrap().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut first = Server::start_on(&listen, &db);
+    let base = first.base.clone();
+    add_faults(&base);
+    let report = dir.path().join("report.json");
+    let mut load = Command::new(BIN)
+        .args([
+            "load",
+            "--target",
+            &base,
+            "--concurrency",
+            "4",
+            "--duration",
+            "4",
+            "--grace-secs",
+            "20",
+            "--timeout-secs",
+            "5",
+            "--retry",
+            "backoff",
+        ])
+        .args(["--json", report.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    first.child.kill().unwrap(); // SIGKILL: no graceful shutdown.
+    first.child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let second = Server::start_on(&listen, &db);
+    add_faults(&second.base);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = load.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the load did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut out = String::new();
+    load.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(status.success(), "load exit {status:?}:\n{out}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let reconciliation = &report["reconciliation"];
+    assert_eq!(reconciliation["clean"], true, "{out}");
+    assert_eq!(reconciliation["audit_checked"], true, "{out}");
+    assert!(reconciliation["acknowledged"].as_u64().unwrap() > 100, "{out}");
+    // The kill and the drop faults left requests without an answer, all resolved by re-sending.
+    assert!(report["measured"]["no_answer"].as_u64().unwrap() > 0, "{out}");
+    assert_eq!(reconciliation["unresolved"], 0, "{out}");
+    drop(second);
 }
