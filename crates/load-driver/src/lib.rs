@@ -98,6 +98,8 @@ pub struct LoadConfig {
     pub mix: Mix,
     pub items: Vec<u64>,
     pub locations: Vec<u64>,
+    /// Lines per adjustment (1 by default; up to 1,000 for line-count scaling runs).
+    pub lines: usize,
     pub retry: RetryPolicy,
     pub seed: u64,
     /// Reconcile at the end (default on).
@@ -144,7 +146,7 @@ impl Shared {
     }
 
     async fn one(&self, n: u64, rng: &mut StdRng, intended: Option<Instant>) {
-        let op = pick(rng, &self.config.mix, &self.config.items, &self.config.locations);
+        let op = pick(rng, &self.config.mix, &self.config.items, &self.config.locations, self.config.lines);
         let mut exec = ops::Exec {
             client: &self.client,
             retry: self.config.retry,
@@ -171,6 +173,9 @@ pub async fn run(
 ) -> Result<LoadReport, String> {
     if config.items.is_empty() || config.locations.is_empty() {
         return Err("the load needs at least one item and one location".into());
+    }
+    if !(1..=1000).contains(&config.lines) {
+        return Err("lines per adjustment must be between 1 and 1000".into());
     }
     let pool = match config.pace {
         Pace::Concurrency(n) => n,

@@ -20,11 +20,8 @@ pub enum Op {
         item: u64,
         location: u64,
     },
-    Adjust {
-        item: u64,
-        location: u64,
-        quantity: i64,
-    },
+    /// One line per (item, quantity), all at one location.
+    Adjust { location: u64, lines: Vec<(u64, i64)> },
     Transfer {
         item: u64,
         from: u64,
@@ -51,7 +48,7 @@ impl Op {
 }
 
 /// Draws an operation from the mix over the item/location spread.
-pub fn pick(rng: &mut StdRng, mix: &Mix, items: &[u64], locations: &[u64]) -> Op {
+pub fn pick(rng: &mut StdRng, mix: &Mix, items: &[u64], locations: &[u64], lines: usize) -> Op {
     let total = mix.stock + mix.adjust + mix.transfer + mix.order;
     let mut roll = rng.gen_range(0..total.max(1));
     let item = items[rng.gen_range(0..items.len())];
@@ -62,8 +59,13 @@ pub fn pick(rng: &mut StdRng, mix: &Mix, items: &[u64], locations: &[u64]) -> Op
     roll -= mix.stock;
     if roll < mix.adjust {
         // Mostly receipts, some shrinkage: stock drifts up, so block mode refuses few.
-        let quantity = if rng.gen_bool(0.7) { rng.gen_range(1..=5) } else { -rng.gen_range(1..=3) };
-        return Op::Adjust { item, location, quantity };
+        let quantity = |rng: &mut StdRng| -> i64 { if rng.gen_bool(0.7) { rng.gen_range(1..=5) } else { -rng.gen_range(1..=3) } };
+        let mut adjust_lines = vec![(item, quantity(rng))];
+        for _ in 1..lines {
+            // Extra lines only add stock, so a long adjustment is not refused for one line.
+            adjust_lines.push((items[rng.gen_range(0..items.len())], quantity(rng).abs()));
+        }
+        return Op::Adjust { location, lines: adjust_lines };
     }
     roll -= mix.adjust;
     if roll < mix.transfer && locations.len() > 1 {
@@ -220,12 +222,15 @@ pub(crate) async fn execute(exec: &mut Exec<'_>, op: &Op, tag: &str) -> OpResult
             ))
             .await;
         }
-        Op::Adjust { item, location, quantity } => {
+        Op::Adjust { location, ref lines } => {
             let external_id = format!("ld-adj-{tag}");
-            let body = json!({"externalId": external_id, "account": 113, "items": [{"itemId": item, "location": location, "quantity": quantity}]});
+            let items: Vec<Value> = lines.iter().map(|(item, quantity)| json!({"itemId": item, "location": location, "quantity": quantity})).collect();
+            let body = json!({"externalId": external_id, "account": 113, "items": items});
             let end = exec.write("script=customscript_inventory_adjustment&deploy=1", &body).await;
             if settle(&mut result, &end, "inventoryadjustment", &external_id) {
-                add(&mut result, (item, location), Decimal::from(quantity));
+                for (item, quantity) in lines {
+                    add(&mut result, (*item, location), Decimal::from(*quantity));
+                }
             }
         }
         Op::Transfer { item, from, to, quantity } => {

@@ -42,6 +42,9 @@ pub(crate) struct LoadArgs {
     /// Location ids to spread over (default: every location of the fixture).
     #[arg(long, value_delimiter = ',')]
     locations: Vec<u64>,
+    /// Lines per adjustment (1 to 1,000).
+    #[arg(long, default_value_t = 1)]
+    lines: usize,
     /// The fixture token that signs (default wms); NETSUITE_* env credentials win when set.
     #[arg(long, default_value = "wms")]
     token: String,
@@ -142,6 +145,7 @@ pub(crate) fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
         mix: Mix::parse(&args.mix).map_err(anyhow::Error::msg)?,
         items,
         locations,
+        lines: args.lines,
         retry: match args.retry {
             Retry::None => RetryPolicy::None,
             Retry::Backoff => {
