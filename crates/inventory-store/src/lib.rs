@@ -298,20 +298,30 @@ impl Work<'_> {
 
     /// Applies one transaction and writes what it changed. On `Err` nothing of it remains.
     pub fn apply(&mut self, tx: Tx, meta: TxMeta<'_>) -> Result<&Applied, ApplyError> {
+        let conn = &self.store.conn;
         let inventory =
             self.store.accounts.get_mut(&self.account).expect("account checked at begin");
-        let applied = inventory.apply(tx, meta.now)?;
-        self.store.conn.execute_batch("SAVEPOINT apply")?;
-        match rows::write_applied(&self.store.conn, &self.account, inventory, &applied, meta) {
-            Ok(()) => {
-                self.store.conn.execute_batch("RELEASE apply")?;
+        exec(conn, "SAVEPOINT apply")?;
+        let written =
+            inventory.apply(tx, meta.now).map_err(ApplyError::Refused).and_then(|applied| {
+                match rows::write_applied(conn, &self.account, inventory, &applied, meta) {
+                    Ok(()) => Ok(applied),
+                    Err(err) => {
+                        inventory.undo(applied);
+                        Err(ApplyError::Store(err.into()))
+                    }
+                }
+            });
+        match written {
+            Ok(applied) => {
+                exec(conn, "RELEASE apply")?;
                 self.applied.push(applied);
                 Ok(self.applied.last().expect("just pushed"))
             }
             Err(err) => {
-                inventory.undo(applied);
-                let _ = self.store.conn.execute_batch("ROLLBACK TO apply; RELEASE apply");
-                Err(ApplyError::Store(err.into()))
+                // The transaction wrote nothing, or only rows the rollback removes.
+                let _ = exec(conn, "ROLLBACK TO apply").and_then(|()| exec(conn, "RELEASE apply"));
+                Err(err)
             }
         }
     }
@@ -365,20 +375,19 @@ impl Work<'_> {
     where
         E: From<StoreError>,
     {
-        self.store.conn.execute_batch("SAVEPOINT attempt").map_err(|e| E::from(e.into()))?;
+        exec(&self.store.conn, "SAVEPOINT attempt").map_err(|e| E::from(e.into()))?;
         self.savepoints.push(self.applied.len());
         let result = f(self);
         let mark = self.savepoints.pop().expect("pushed above");
         match result {
             Ok(value) => {
-                self.store.conn.execute_batch("RELEASE attempt").map_err(|e| E::from(e.into()))?;
+                exec(&self.store.conn, "RELEASE attempt").map_err(|e| E::from(e.into()))?;
                 Ok(value)
             }
             Err(err) => {
                 self.undo_to(mark);
-                self.store
-                    .conn
-                    .execute_batch("ROLLBACK TO attempt; RELEASE attempt")
+                exec(&self.store.conn, "ROLLBACK TO attempt")
+                    .and_then(|()| exec(&self.store.conn, "RELEASE attempt"))
                     .map_err(|e| E::from(e.into()))?;
                 Err(err)
             }
@@ -426,6 +435,12 @@ impl Work<'_> {
             Err(err) => Err(err.into()),
         }
     }
+}
+
+/// Runs a statement without parameters through the statement cache (savepoints run on every
+/// write).
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 impl Drop for Work<'_> {

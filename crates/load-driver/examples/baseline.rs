@@ -23,8 +23,12 @@ async fn main() -> std::io::Result<()> {
             let service = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
                 // Read the body, as a real server must, then answer.
                 let _ = req.into_body().collect().await;
-                let mut response = hyper::Response::new(Full::new(Bytes::from_static(BODY.as_bytes())));
-                response.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+                let mut response =
+                    hyper::Response::new(Full::new(Bytes::from_static(BODY.as_bytes())));
+                response.headers_mut().insert(
+                    "content-type",
+                    hyper::header::HeaderValue::from_static("application/json"),
+                );
                 Ok::<_, Infallible>(response)
             });
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;

@@ -146,7 +146,13 @@ impl Shared {
     }
 
     async fn one(&self, n: u64, rng: &mut StdRng, intended: Option<Instant>) {
-        let op = pick(rng, &self.config.mix, &self.config.items, &self.config.locations, self.config.lines);
+        let op = pick(
+            rng,
+            &self.config.mix,
+            &self.config.items,
+            &self.config.locations,
+            self.config.lines,
+        );
         let mut exec = ops::Exec {
             client: &self.client,
             retry: self.config.retry,

@@ -21,7 +21,10 @@ pub enum Op {
         location: u64,
     },
     /// One line per (item, quantity), all at one location.
-    Adjust { location: u64, lines: Vec<(u64, i64)> },
+    Adjust {
+        location: u64,
+        lines: Vec<(u64, i64)>,
+    },
     Transfer {
         item: u64,
         from: u64,
@@ -59,7 +62,9 @@ pub fn pick(rng: &mut StdRng, mix: &Mix, items: &[u64], locations: &[u64], lines
     roll -= mix.stock;
     if roll < mix.adjust {
         // Mostly receipts, some shrinkage: stock drifts up, so block mode refuses few.
-        let quantity = |rng: &mut StdRng| -> i64 { if rng.gen_bool(0.7) { rng.gen_range(1..=5) } else { -rng.gen_range(1..=3) } };
+        let quantity = |rng: &mut StdRng| -> i64 {
+            if rng.gen_bool(0.7) { rng.gen_range(1..=5) } else { -rng.gen_range(1..=3) }
+        };
         let mut adjust_lines = vec![(item, quantity(rng))];
         for _ in 1..lines {
             // Extra lines only add stock, so a long adjustment is not refused for one line.

@@ -36,12 +36,24 @@ impl NonceStore {
     /// `window_secs`: how far a timestamp may be from the clock; `capacity`: a hard bound on
     /// remembered nonces.
     pub fn new(window_secs: u64, capacity: usize) -> NonceStore {
-        NonceStore { window_secs, capacity, hasher: RandomState::new(), seen: HashSet::new(), by_expiry: VecDeque::new() }
+        NonceStore {
+            window_secs,
+            capacity,
+            hasher: RandomState::new(),
+            seen: HashSet::new(),
+            by_expiry: VecDeque::new(),
+        }
     }
 
     /// Records `nonce` for `token` unless it was used; `timestamp` is the request's
     /// (already checked to be within the window of `now`), both in Unix seconds.
-    pub fn check_and_insert(&mut self, token: &str, nonce: &str, timestamp: u64, now: u64) -> NonceVerdict {
+    pub fn check_and_insert(
+        &mut self,
+        token: &str,
+        nonce: &str,
+        timestamp: u64,
+        now: u64,
+    ) -> NonceVerdict {
         self.prune(now);
         let key = self.hasher.hash_one((token, nonce));
         if self.seen.contains(&key) {

@@ -98,6 +98,50 @@ pub(crate) struct Inner {
     pub login_audit: LoginAudit,
     pub metrics: Metrics,
     pub faults: Faults,
+    /// Queue of the group-commit writer thread.
+    pub writer: std::sync::mpsc::Sender<WriteJob>,
+}
+
+type BatchResult = Result<Vec<Result<Value, RestletError>>, RestletError>;
+
+/// One request's writes, waiting for the writer thread.
+pub(crate) struct WriteJob {
+    account: String,
+    batch: Batch,
+    actor: String,
+    now: i64,
+    reply: tokio::sync::oneshot::Sender<BatchResult>,
+}
+
+/// Most requests committed together in one db transaction.
+const GROUP_MAX: usize = 64;
+
+/// The writer thread: takes every queued write, applies each in its own savepoint (so one
+/// request's refusal undoes only its part), commits them together with one sync, then answers
+/// each. Group commit keeps "acknowledged means durable" while sharing the sync among
+/// concurrent writers. Exits when the last `App` is dropped.
+fn writer_loop(inner: std::sync::Weak<Inner>, jobs: std::sync::mpsc::Receiver<WriteJob>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP_MAX {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let Some(inner) = inner.upgrade() else { return };
+        let app = App { inner };
+        let mut accounts: Vec<String> = group.iter().map(|j| j.account.clone()).collect();
+        accounts.dedup();
+        accounts.sort();
+        accounts.dedup();
+        for account in accounts {
+            let (mine, rest): (Vec<WriteJob>, Vec<WriteJob>) =
+                group.into_iter().partition(|j| j.account == account);
+            group = rest;
+            app.commit_group(&account, mine);
+        }
+    }
 }
 
 /// The emulator. Cheap to clone; clones share state.
@@ -163,18 +207,24 @@ impl App {
                 (rt.def.id.clone(), rt)
             })
             .collect();
-        Ok(App {
-            inner: Arc::new(Inner {
-                journal: Journal::new(config.journal_capacity),
-                config,
-                store: Mutex::new(store),
-                accounts,
-                clock: Clock::default(),
-                login_audit: LoginAudit::new(1000),
-                metrics: Metrics::default(),
-                faults: Faults::default(),
-            }),
-        })
+        let (writer, jobs) = std::sync::mpsc::channel();
+        let inner = Arc::new(Inner {
+            journal: Journal::new(config.journal_capacity),
+            config,
+            store: Mutex::new(store),
+            accounts,
+            clock: Clock::default(),
+            login_audit: LoginAudit::new(1000),
+            metrics: Metrics::default(),
+            faults: Faults::default(),
+            writer,
+        });
+        let weak = Arc::downgrade(&inner);
+        std::thread::Builder::new()
+            .name("netsuite-mock-writer".into())
+            .spawn(move || writer_loop(weak, jobs))
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
+        Ok(App { inner })
     }
 
     /// Starts background work (resuming queued batch jobs); needs a tokio runtime.
@@ -456,24 +506,55 @@ impl App {
     }
 
     /// Applies a batch in one unit of work.
-    pub(crate) async fn write_many(
-        &self,
-        ctx: &Ctx,
-        batch: Batch,
-    ) -> Result<Vec<Result<Value, RestletError>>, RestletError> {
-        let app = self.clone();
-        let account = ctx.account.clone();
-        let actor = ctx.principal.token_name.clone();
-        let now = ctx.now_ms;
-        tokio::task::spawn_blocking(move || {
-            let mut store = app.store();
-            let mut work = store.begin(&account).map_err(RestletError::internal)?;
-            let results = run_ops(&mut work, batch, &actor, now)?;
-            work.commit().map_err(RestletError::internal)?;
-            Ok(results)
-        })
-        .await
-        .map_err(RestletError::internal)?
+    pub(crate) async fn write_many(&self, ctx: &Ctx, batch: Batch) -> BatchResult {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = WriteJob {
+            account: ctx.account.clone(),
+            batch,
+            actor: ctx.principal.token_name.clone(),
+            now: ctx.now_ms,
+            reply,
+        };
+        self.inner
+            .writer
+            .send(job)
+            .map_err(|_| RestletError::internal("the writer thread is gone"))?;
+        answer.await.map_err(|_| RestletError::internal("the writer thread dropped a job"))?
+    }
+
+    /// Applies a group of jobs in one unit of work and commits once.
+    fn commit_group(&self, account: &str, jobs: Vec<WriteJob>) {
+        let mut store = self.store();
+        let mut work = match store.begin(account) {
+            Ok(work) => work,
+            Err(err) => {
+                let err = RestletError::internal(err);
+                for job in jobs {
+                    let _ = job.reply.send(Err(err.clone()));
+                }
+                return;
+            }
+        };
+        let mut answers = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let (actor, now) = (job.actor, job.now);
+            let result = work.attempt(|work| run_ops(work, job.batch, &actor, now));
+            answers.push((job.reply, result));
+        }
+        match work.commit() {
+            Ok(()) => {
+                for (reply, result) in answers {
+                    let _ = reply.send(result);
+                }
+            }
+            // Nothing of the group is durable, so nothing is acknowledged.
+            Err(err) => {
+                let err = RestletError::internal(err);
+                for (reply, _) in answers {
+                    let _ = reply.send(Err(err.clone()));
+                }
+            }
+        }
     }
 
     pub(crate) async fn create_job(

@@ -110,6 +110,12 @@ impl RestletError {
     }
 }
 
+impl From<inventory_store::StoreError> for RestletError {
+    fn from(err: inventory_store::StoreError) -> RestletError {
+        RestletError::internal(err)
+    }
+}
+
 /// `INVALID_FLD_VALUE` for a request field of the wrong type or range.
 pub(crate) fn invalid_field(field: &'static str, value: impl std::fmt::Display) -> RestletError {
     RestletError::Tx(TxError::InvalidField { field, value: value.to_string() })
