@@ -31,6 +31,8 @@ pub struct Applied {
     pub changed_levels: Vec<(ItemId, LocationId)>,
     /// Documents created or changed.
     pub changed_documents: Vec<DocId>,
+    /// Documents closed by this transaction and evicted from memory, in their final state.
+    pub closed: Vec<(DocId, Document)>,
     undo: Undo,
 }
 
@@ -116,7 +118,12 @@ impl<'a> Session<'a> {
                 self.inv.levels.remove(key);
             }
         }
+        let mut closed = Vec::new();
         for (id, _) in &self.undo.documents {
+            if self.inv.evict_closed && self.inv.documents.get(id).is_some_and(Document::is_closed)
+            {
+                closed.push((*id, self.inv.documents.remove(id).expect("checked above")));
+            }
             self.inv.refresh_backordered(*id);
         }
         Applied {
@@ -124,6 +131,7 @@ impl<'a> Session<'a> {
             rejected,
             changed_levels: self.undo.levels.iter().map(|(key, _)| *key).collect(),
             changed_documents: self.undo.documents.iter().map(|(id, _)| *id).collect(),
+            closed,
             undo: self.undo,
         }
     }

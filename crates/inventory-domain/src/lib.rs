@@ -34,6 +34,9 @@ pub struct Inventory {
     backordered: BTreeSet<DocId>,
     /// The next transaction internal id; ids are never reused.
     next_id: u64,
+    /// Drop documents from memory once closed (the store keeps them on disk), so memory holds
+    /// open state only. Off by default: the domain alone then remembers every document.
+    evict_closed: bool,
 }
 
 /// Why setting up an account's catalogue failed.
@@ -65,7 +68,16 @@ impl Inventory {
             documents: BTreeMap::new(),
             backordered: BTreeSet::new(),
             next_id: first_id,
+            evict_closed: false,
         }
+    }
+
+    /// With eviction on, a closed document leaves memory when the transaction that closed it
+    /// is applied ([`Applied::closed`] carries its final state); a later reference to it is
+    /// [`TxError::UnknownRecord`], which whoever keeps closed documents turns into the precise
+    /// error.
+    pub fn set_evict_closed(&mut self, evict: bool) {
+        self.evict_closed = evict;
     }
 
     pub fn settings(&self) -> Settings {
@@ -119,8 +131,10 @@ impl Inventory {
             return Err(SetupError::DuplicateDocument(id));
         }
         self.next_id = self.next_id.max(id.0 + 1);
-        self.documents.insert(id, document);
-        self.refresh_backordered(id);
+        if !(self.evict_closed && document.is_closed()) {
+            self.documents.insert(id, document);
+            self.refresh_backordered(id);
+        }
         Ok(())
     }
 

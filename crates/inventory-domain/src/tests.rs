@@ -897,3 +897,26 @@ fn every_transaction_type_refuses_bad_input(
     let mut inv = table_setup();
     check_err(&mut inv, tx, code, message);
 }
+
+#[test]
+fn eviction_moves_closed_documents_out_of_memory_and_undo_brings_them_back() {
+    let mut inv = demo(NegativeInventory::Block);
+    inv.set_evict_closed(true);
+    let po = inv.apply(Tx::PurchaseOrder(order(&[(DOOHICKEY, MAIN, 3)])), 0).unwrap().id();
+    let before = inv.clone();
+    let applied = inv.apply(Tx::ItemReceipt(step(po, None)), 0).unwrap();
+    assert!(inv.document(po).is_none(), "a fully received PO leaves memory");
+    assert_eq!(applied.closed.len(), 1);
+    assert!(applied.closed[0].1.is_closed());
+    assert_eq!(applied.changed_documents, vec![po]);
+    inv.undo(applied);
+    assert_same(&before, &inv);
+    // Without the document in memory, the domain cannot tell closed from unknown.
+    inv.apply(Tx::ItemReceipt(step(po, None)), 0).unwrap();
+    check_err(
+        &mut inv,
+        Tx::ItemReceipt(step(po, None)),
+        "RCRD_DSNT_EXIST",
+        "That record does not exist.",
+    );
+}

@@ -236,6 +236,17 @@ impl Document {
         }
     }
 
+    /// Whether nothing more can happen to it: a fully received PO or transfer order, a fully
+    /// fulfilled SO, an approved count. Closed documents hold no quantity anywhere.
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Document::PurchaseOrder { lines, .. } => lines.iter().all(|l| l.received == l.quantity),
+            Document::SalesOrder { lines, .. } => lines.iter().all(|l| l.fulfilled == l.quantity),
+            Document::TransferOrder { lines, .. } => lines.iter().all(|l| l.received == l.quantity),
+            Document::Count { status, .. } => *status == CountStatus::Approved,
+        }
+    }
+
     /// NetSuite's status name for the document as it stands.
     pub fn status(&self) -> &'static str {
         fn progress(

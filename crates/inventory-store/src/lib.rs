@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fixture::Fixture;
-use inventory_domain::{Applied, DocId, Inventory, SetupError, Tx, TxError};
+use inventory_domain::{Applied, DocId, Document, Inventory, SetupError, Tx, TxError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use rows::{JobRow, TxLineRow, TxQuery, TxRow};
@@ -156,6 +156,8 @@ impl Store {
             .account(account)
             .ok_or_else(|| StoreError::UnknownAccount(account.into()))?;
         let mut inventory = def.inventory();
+        // Memory holds open state only; closed documents live on disk.
+        inventory.set_evict_closed(true);
         let next_id: Option<u64> = self
             .conn
             .query_row("SELECT next_id FROM accounts WHERE account = ?1", [account], |row| {
@@ -227,6 +229,14 @@ impl Store {
     /// The audit trail, oldest first.
     pub fn transactions(&self, account: &str, query: &TxQuery) -> Result<Vec<TxRow>, StoreError> {
         rows::transactions(&self.conn, account, query)
+    }
+
+    /// A document by id, open (from memory) or closed (from disk).
+    pub fn document(&self, account: &str, id: DocId) -> Result<Option<Document>, StoreError> {
+        if let Some(document) = self.accounts.get(account).and_then(|inv| inv.document(id)) {
+            return Ok(Some(document.clone()));
+        }
+        rows::document(&self.conn, account, id.0)
     }
 
     pub fn job(&self, account: &str, id: &str) -> Result<Option<JobRow>, StoreError> {
@@ -302,8 +312,22 @@ impl Work<'_> {
         let inventory =
             self.store.accounts.get_mut(&self.account).expect("account checked at begin");
         exec(conn, "SAVEPOINT apply")?;
-        let written =
-            inventory.apply(tx, meta.now).map_err(ApplyError::Refused).and_then(|applied| {
+        let on_closed = closed_error(&tx);
+        let account = self.account.as_str();
+        let written = inventory
+            .apply(tx, meta.now)
+            .map_err(|err| match (err, on_closed) {
+                // The domain forgot a closed document; the database still has it.
+                (TxError::UnknownRecord { id, .. }, Some((doc, expected, precise)))
+                    if doc.0 == id
+                        && rows::document_type(conn, account, id).ok().flatten().as_deref()
+                            == Some(expected) =>
+                {
+                    ApplyError::Refused(precise)
+                }
+                (err, _) => ApplyError::Refused(err),
+            })
+            .and_then(|applied| {
                 match rows::write_applied(conn, &self.account, inventory, &applied, meta) {
                     Ok(()) => Ok(applied),
                     Err(err) => {
@@ -435,6 +459,39 @@ impl Work<'_> {
             Err(err) => Err(err.into()),
         }
     }
+}
+
+/// For a step on an existing document: the document, the record type it must have, and the
+/// error NetSuite gives when that document is already closed.
+fn closed_error(tx: &Tx) -> Option<(DocId, &'static str, TxError)> {
+    let init = |record_type, order: DocId| TxError::InvalidInitializeRef { record_type, id: order };
+    Some(match tx {
+        Tx::ItemReceipt(s) => (s.order, "purchaseorder", init("itemreceipt", s.order)),
+        Tx::ItemFulfillment(s) => (s.order, "salesorder", init("itemfulfillment", s.order)),
+        Tx::TransferOrderShip(s) => (s.order, "transferorder", init("itemfulfillment", s.order)),
+        Tx::TransferOrderReceive(s) => (s.order, "transferorder", init("itemreceipt", s.order)),
+        Tx::CountApprove(id) => (
+            *id,
+            "inventorycount",
+            TxError::InvalidState(format!("Inventory count {id} is already approved.")),
+        ),
+        Tx::CountEnter(t) => (
+            t.count,
+            "inventorycount",
+            TxError::InvalidState(format!(
+                "Inventory count {} is approved; counts can only be entered while it is started.",
+                t.count
+            )),
+        ),
+        Tx::CountReject(id) => (
+            *id,
+            "inventorycount",
+            TxError::InvalidState(format!(
+                "Inventory count {id} is approved; only a completed count can be rejected."
+            )),
+        ),
+        _ => return None,
+    })
 }
 
 /// Runs a statement without parameters through the statement cache (savepoints run on every

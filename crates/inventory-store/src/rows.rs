@@ -220,8 +220,11 @@ pub(crate) fn write_applied(
         write_level(conn, account, inventory, *key)?;
     }
     for id in &applied.changed_documents {
-        let document =
-            inventory.document(*id).expect("changed documents exist: documents are never removed");
+        // A document the transaction closed has left memory; its final state is in `closed`.
+        let document = inventory
+            .document(*id)
+            .or_else(|| applied.closed.iter().find(|(closed, _)| closed == id).map(|(_, d)| d))
+            .expect("a changed document is open in memory or listed as closed");
         write_document(conn, account, *id, document)?;
     }
     let mut insert_tx = conn.prepare_cached(
@@ -299,115 +302,177 @@ pub(crate) fn load_state(
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut lines_stmt = conn.prepare(
-        "SELECT item, location, quantity, received, fulfilled, shipped, committed, back_ordered, snapshot, counted, rate
-         FROM document_lines WHERE account = ?1 AND doc_id = ?2 ORDER BY line_no",
-    )?;
     for (id, record_type, created_at, location, to_location, count_status) in headers {
-        type LineCols = (
-            u64,
-            Option<u64>,
-            Option<Decimal>,
-            Option<Decimal>,
-            Option<Decimal>,
-            Option<Decimal>,
-            Option<Decimal>,
-            Option<Decimal>,
-            Option<Decimal>,
-            Option<Decimal>,
-            Option<Decimal>,
-        );
-        let cols: Vec<LineCols> = lines_stmt
-            .query_map(params![account, id], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    opt_dec(row, 2)?,
-                    opt_dec(row, 3)?,
-                    opt_dec(row, 4)?,
-                    opt_dec(row, 5)?,
-                    opt_dec(row, 6)?,
-                    opt_dec(row, 7)?,
-                    opt_dec(row, 8)?,
-                    opt_dec(row, 9)?,
-                    opt_dec(row, 10)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let corrupt =
-            |what: &str| LoadError::Store(StoreError::Corrupt(format!("document {id}: {what}")));
-        let document = match record_type.as_str() {
-            "purchaseorder" => Document::PurchaseOrder {
-                created_at,
-                lines: cols
-                    .iter()
-                    .map(|c| {
-                        Ok(PoLine {
-                            item: ItemId(c.0),
-                            location: LocationId(
-                                c.1.ok_or_else(|| corrupt("line without location"))?,
-                            ),
-                            quantity: zero_or(c.2),
-                            received: zero_or(c.3),
-                            rate: c.10,
-                        })
-                    })
-                    .collect::<Result<_, LoadError>>()?,
-            },
-            "salesorder" => Document::SalesOrder {
-                created_at,
-                lines: cols
-                    .iter()
-                    .map(|c| {
-                        Ok(SoLine {
-                            item: ItemId(c.0),
-                            location: LocationId(
-                                c.1.ok_or_else(|| corrupt("line without location"))?,
-                            ),
-                            quantity: zero_or(c.2),
-                            fulfilled: zero_or(c.4),
-                            committed: zero_or(c.6),
-                            back_ordered: zero_or(c.7),
-                            rate: c.10,
-                        })
-                    })
-                    .collect::<Result<_, LoadError>>()?,
-            },
-            "transferorder" => Document::TransferOrder {
-                created_at,
-                from: LocationId(location.ok_or_else(|| corrupt("no from location"))?),
-                to: LocationId(to_location.ok_or_else(|| corrupt("no to location"))?),
-                lines: cols
-                    .iter()
-                    .map(|c| ToLine {
-                        item: ItemId(c.0),
-                        quantity: zero_or(c.2),
-                        received: zero_or(c.3),
-                        shipped: zero_or(c.5),
-                        committed: zero_or(c.6),
-                        back_ordered: zero_or(c.7),
-                    })
-                    .collect(),
-            },
-            "inventorycount" => Document::Count {
-                created_at,
-                location: LocationId(location.ok_or_else(|| corrupt("no location"))?),
-                status: match count_status.as_deref() {
-                    Some("started") => CountStatus::Started,
-                    Some("completed") => CountStatus::Completed,
-                    Some("approved") => CountStatus::Approved,
-                    other => return Err(corrupt(&format!("count status {other:?}"))),
-                },
-                lines: cols
-                    .iter()
-                    .map(|c| CountLine { item: ItemId(c.0), snapshot: zero_or(c.8), counted: c.9 })
-                    .collect(),
-            },
-            other => return Err(corrupt(&format!("record type {other:?}"))),
-        };
+        let document = read_document(
+            conn,
+            account,
+            id,
+            &record_type,
+            created_at,
+            location,
+            to_location,
+            count_status.as_deref(),
+        )?;
         inventory.load_document(DocId(id), document).map_err(LoadError::Setup)?;
     }
     Ok(())
+}
+
+/// One document with its lines, from its header fields.
+#[expect(clippy::too_many_arguments, reason = "the header columns of one row")]
+fn read_document(
+    conn: &Connection,
+    account: &str,
+    id: u64,
+    record_type: &str,
+    created_at: i64,
+    location: Option<u64>,
+    to_location: Option<u64>,
+    count_status: Option<&str>,
+) -> Result<Document, LoadError> {
+    let mut lines_stmt = conn.prepare_cached(
+        "SELECT item, location, quantity, received, fulfilled, shipped, committed, back_ordered, snapshot, counted, rate
+         FROM document_lines WHERE account = ?1 AND doc_id = ?2 ORDER BY line_no",
+    )?;
+    type LineCols = (
+        u64,
+        Option<u64>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<Decimal>,
+    );
+    let cols: Vec<LineCols> = lines_stmt
+        .query_map(params![account, id], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                opt_dec(row, 2)?,
+                opt_dec(row, 3)?,
+                opt_dec(row, 4)?,
+                opt_dec(row, 5)?,
+                opt_dec(row, 6)?,
+                opt_dec(row, 7)?,
+                opt_dec(row, 8)?,
+                opt_dec(row, 9)?,
+                opt_dec(row, 10)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let corrupt =
+        |what: &str| LoadError::Store(StoreError::Corrupt(format!("document {id}: {what}")));
+    Ok(match record_type {
+        "purchaseorder" => Document::PurchaseOrder {
+            created_at,
+            lines: cols
+                .iter()
+                .map(|c| {
+                    Ok(PoLine {
+                        item: ItemId(c.0),
+                        location: LocationId(c.1.ok_or_else(|| corrupt("line without location"))?),
+                        quantity: zero_or(c.2),
+                        received: zero_or(c.3),
+                        rate: c.10,
+                    })
+                })
+                .collect::<Result<_, LoadError>>()?,
+        },
+        "salesorder" => Document::SalesOrder {
+            created_at,
+            lines: cols
+                .iter()
+                .map(|c| {
+                    Ok(SoLine {
+                        item: ItemId(c.0),
+                        location: LocationId(c.1.ok_or_else(|| corrupt("line without location"))?),
+                        quantity: zero_or(c.2),
+                        fulfilled: zero_or(c.4),
+                        committed: zero_or(c.6),
+                        back_ordered: zero_or(c.7),
+                        rate: c.10,
+                    })
+                })
+                .collect::<Result<_, LoadError>>()?,
+        },
+        "transferorder" => Document::TransferOrder {
+            created_at,
+            from: LocationId(location.ok_or_else(|| corrupt("no from location"))?),
+            to: LocationId(to_location.ok_or_else(|| corrupt("no to location"))?),
+            lines: cols
+                .iter()
+                .map(|c| ToLine {
+                    item: ItemId(c.0),
+                    quantity: zero_or(c.2),
+                    received: zero_or(c.3),
+                    shipped: zero_or(c.5),
+                    committed: zero_or(c.6),
+                    back_ordered: zero_or(c.7),
+                })
+                .collect(),
+        },
+        "inventorycount" => Document::Count {
+            created_at,
+            location: LocationId(location.ok_or_else(|| corrupt("no location"))?),
+            status: match count_status {
+                Some("started") => CountStatus::Started,
+                Some("completed") => CountStatus::Completed,
+                Some("approved") => CountStatus::Approved,
+                other => return Err(corrupt(&format!("count status {other:?}"))),
+            },
+            lines: cols
+                .iter()
+                .map(|c| CountLine { item: ItemId(c.0), snapshot: zero_or(c.8), counted: c.9 })
+                .collect(),
+        },
+        other => return Err(corrupt(&format!("record type {other:?}"))),
+    })
+}
+
+/// One document by id, open or closed.
+pub(crate) fn document(
+    conn: &Connection,
+    account: &str,
+    id: u64,
+) -> Result<Option<Document>, StoreError> {
+    type Header = (String, i64, Option<u64>, Option<u64>, Option<String>);
+    let header: Option<Header> = conn
+        .prepare_cached("SELECT record_type, created_at, location, to_location, count_status FROM documents WHERE account = ?1 AND id = ?2")?
+        .query_row(params![account, id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))
+        .optional()?;
+    let Some((record_type, created_at, location, to_location, count_status)) = header else {
+        return Ok(None);
+    };
+    read_document(
+        conn,
+        account,
+        id,
+        &record_type,
+        created_at,
+        location,
+        to_location,
+        count_status.as_deref(),
+    )
+    .map(Some)
+    .map_err(|err| match err {
+        LoadError::Store(err) => err,
+        LoadError::Setup(problem) => StoreError::Corrupt(problem.to_string()),
+    })
+}
+
+/// The record type of a stored document, if there is one with that id.
+pub(crate) fn document_type(
+    conn: &Connection,
+    account: &str,
+    id: u64,
+) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT record_type FROM documents WHERE account = ?1 AND id = ?2")?
+        .query_row(params![account, id], |row| row.get(0))
+        .optional()
 }
 
 pub(crate) fn delete_account(conn: &mut Connection, account: &str) -> rusqlite::Result<()> {

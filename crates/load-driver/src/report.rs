@@ -316,11 +316,8 @@ type Series<'a> = (&'a str, &'a str, &'a dyn Fn(&Point) -> f64);
 
 fn chart(title: &str, points: &[Point], series: &[Series<'_>]) -> String {
     let (w, h, pad) = (800.0, 240.0, 40.0);
-    let max = series
-        .iter()
-        .flat_map(|(_, _, f)| points.iter().map(|p| f(p)))
-        .fold(0.0f64, f64::max)
-        .max(1e-9);
+    let max =
+        series.iter().flat_map(|(_, _, f)| points.iter().map(f)).fold(0.0f64, f64::max).max(1e-9);
     let n = points.len().max(2) as f64 - 1.0;
     let mut svg = format!(
         "<h2>{}</h2><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\">",

@@ -67,7 +67,7 @@ pub(super) fn render(inv: &Inventory, applied: &[Applied]) -> Value {
     let action =
         records.iter().rev().find(|r| r.record_type == "inventorycount").map_or("", |r| r.action);
     let mut out = json!({"success": true, "countId": count.0, "action": action});
-    if let Some(document) = inv.document(count) {
+    if let Some(document) = super::document_after(inv, applied, count) {
         out["status"] = json!(document.status());
         out["location"] = match document {
             inventory_domain::Document::Count { location, .. } => json!(location.0),

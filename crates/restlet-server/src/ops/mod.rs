@@ -63,7 +63,7 @@ pub(crate) async fn dispatch(
         }
         (HandlerKind::PurchaseOrder | HandlerKind::SalesOrder, &Method::GET) => {
             ctx.meter.charge(UNITS_LOAD)?;
-            app.read(&ctx.account, |inv| orders::read(inv, kind, &input))
+            orders::read(&app.store(), &ctx.account, kind, &input)
         }
         (HandlerKind::InventoryBatch, &Method::GET) => batch::status(app, ctx, &input),
         (HandlerKind::InventoryBatch, _) => batch::submit(app, ctx, input).await,
@@ -123,13 +123,13 @@ pub(crate) fn render(
     let mut out = match kind {
         HandlerKind::InventoryAdjustment => adjustment::render(inv, &applied[0]),
         HandlerKind::PurchaseOrder | HandlerKind::SalesOrder => {
-            orders::render_created(inv, kind, &applied[0])
+            orders::render_created(inv, kind, applied)
         }
         HandlerKind::ItemReceipt | HandlerKind::ItemFulfillment => {
-            orders::render_step(inv, kind, &applied[0])
+            orders::render_step(inv, kind, applied)
         }
         HandlerKind::InventoryTransfer | HandlerKind::TransferOrder => {
-            transfers::render(inv, kind, &applied[0])
+            transfers::render(inv, kind, applied)
         }
         HandlerKind::InventoryCount => count::render(inv, applied),
         HandlerKind::StockQuery | HandlerKind::InventoryBatch => json!({"success": true}),
@@ -138,6 +138,22 @@ pub(crate) fn render(
         map.insert("externalId".into(), Value::String(external_id.to_string()));
     }
     out
+}
+
+/// A document as the applied transactions left it: open in memory, or closed by them.
+pub(crate) fn document_after<'a>(
+    inv: &'a Inventory,
+    applied: &'a [Applied],
+    id: inventory_domain::DocId,
+) -> Option<&'a inventory_domain::Document> {
+    inv.document(id).or_else(|| {
+        applied
+            .iter()
+            .rev()
+            .flat_map(|a| &a.closed)
+            .find(|(closed, _)| *closed == id)
+            .map(|(_, d)| d)
+    })
 }
 
 /// SHA-256 of the body's canonical JSON (keys sorted at every level), so key order and

@@ -2,6 +2,7 @@
 
 use fixture::HandlerKind;
 use inventory_domain::{Applied, DocId, Document, Inventory, OrderLine, OrderTx, TxError};
+use inventory_store::Store;
 use serde_json::{Value, json};
 
 use super::{required_item, required_quantity};
@@ -34,19 +35,19 @@ fn id_field(kind: HandlerKind) -> &'static str {
     }
 }
 
-pub(super) fn render_created(inv: &Inventory, kind: HandlerKind, applied: &Applied) -> Value {
-    let id = applied.id();
+pub(super) fn render_created(inv: &Inventory, kind: HandlerKind, applied: &[Applied]) -> Value {
+    let id = applied[0].id();
     let mut out = json!({"success": true});
     out[id_field(kind)] = json!(id.0);
-    if let Some(document) = inv.document(id) {
+    if let Some(document) = super::document_after(inv, applied, id) {
         out["status"] = json!(document.status());
         out["lines"] = lines(document);
     }
     out
 }
 
-pub(super) fn render_step(inv: &Inventory, kind: HandlerKind, applied: &Applied) -> Value {
-    let record = &applied.records[0];
+pub(super) fn render_step(inv: &Inventory, kind: HandlerKind, applied: &[Applied]) -> Value {
+    let record = &applied[0].records[0];
     let source = record.source.expect("receipts and fulfillments have a source order");
     let mut out = json!({"success": true});
     out[id_field(kind)] = json!(record.id.0);
@@ -57,27 +58,29 @@ pub(super) fn render_step(inv: &Inventory, kind: HandlerKind, applied: &Applied)
         .iter()
         .map(|l| json!({"item": l.item.0, "location": l.location.0, "quantity": dec(l.quantity)}))
         .collect();
-    if let Some(document) = inv.document(source) {
+    if let Some(document) = super::document_after(inv, applied, source) {
         out["orderStatus"] = json!(document.status());
     }
     out
 }
 
-/// GET `?id=`: the order with its lines.
+/// GET `?id=`: the order with its lines, open or closed.
 pub(super) fn read(
-    inv: &Inventory,
+    store: &Store,
+    account: &str,
     kind: HandlerKind,
     input: &Value,
 ) -> Result<Value, RestletError> {
     let record_type =
         if kind == HandlerKind::PurchaseOrder { "purchaseorder" } else { "salesorder" };
     let id = Fields::new(input)?.id("id")?.ok_or(RestletError::MissingParam("id"))?;
-    let document = inv
-        .document(DocId(id))
+    let document = store
+        .document(account, DocId(id))
+        .map_err(RestletError::internal)?
         .filter(|d| d.record_type() == record_type)
         .ok_or(TxError::UnknownRecord { record_type, id })?;
     Ok(
-        json!({"id": id, "recordType": record_type, "status": document.status(), "lines": lines(document)}),
+        json!({"id": id, "recordType": record_type, "status": document.status(), "lines": lines(&document)}),
     )
 }
 

@@ -38,8 +38,8 @@ pub(super) fn decode_transfer_order(fields: &Fields<'_>) -> Result<Tx, RestletEr
     }
 }
 
-pub(super) fn render(inv: &Inventory, kind: HandlerKind, applied: &Applied) -> Value {
-    let record = &applied.records[0];
+pub(super) fn render(inv: &Inventory, kind: HandlerKind, applied: &[Applied]) -> Value {
+    let record = &applied[0].records[0];
     let lines: Vec<Value> = record
         .lines
         .iter()
@@ -54,7 +54,9 @@ pub(super) fn render(inv: &Inventory, kind: HandlerKind, applied: &Applied) -> V
         let key = if record.action == "ship" { "itemFulfillmentId" } else { "itemReceiptId" };
         out[key] = json!(record.id.0);
     }
-    if let Some(document @ Document::TransferOrder { from, to, .. }) = inv.document(order) {
+    if let Some(document @ Document::TransferOrder { from, to, .. }) =
+        super::document_after(inv, applied, order)
+    {
         out["status"] = json!(document.status());
         out["fromLocation"] = json!(from.0);
         out["toLocation"] = json!(to.0);
