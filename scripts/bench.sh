@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 SECS=${SECS:-5}
-cargo build --release -q -p netsuite-mock --example baseline
+cargo build --release -q -p netsuite-mock
+cargo build --release -q -p load-driver --example baseline
 BIN=$PWD/target/release/netsuite-mock
 BASE=$PWD/target/release/examples/baseline
 work=$(mktemp -d)

@@ -231,6 +231,16 @@ impl Store {
         rows::transactions(&self.conn, account, query)
     }
 
+    /// Every external id starting with `prefix`, with its record type and how many records
+    /// carry it (more than one would mean a duplicate slipped through).
+    pub fn external_ids(
+        &self,
+        account: &str,
+        prefix: &str,
+    ) -> Result<Vec<(String, String, u64)>, StoreError> {
+        rows::external_ids(&self.conn, account, prefix)
+    }
+
     /// A document by id, open (from memory) or closed (from disk).
     pub fn document(&self, account: &str, id: DocId) -> Result<Option<Document>, StoreError> {
         if let Some(document) = self.accounts.get(account).and_then(|inv| inv.document(id)) {

@@ -583,6 +583,25 @@ pub(crate) fn transactions(
     Ok(rows)
 }
 
+/// (record type, external id, records) for every external id starting with `prefix`.
+pub(crate) fn external_ids(
+    conn: &Connection,
+    account: &str,
+    prefix: &str,
+) -> Result<Vec<(String, String, u64)>, StoreError> {
+    let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    Ok(conn
+        .prepare_cached(
+            "SELECT record_type, external_id, COUNT(*) FROM transactions
+             WHERE account = ?1 AND external_id LIKE ?2 ESCAPE '\\'
+             GROUP BY record_type, external_id ORDER BY record_type, external_id",
+        )?
+        .query_map(params![account, format!("{escaped}%")], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 /// An asynchronous batch job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JobRow {

@@ -319,7 +319,7 @@ pub async fn run(
                 &ledger.acknowledged,
                 &ledger.rejected,
                 ledger.unresolved,
-                &shared.run_id,
+                &format!("ld-{}-", shared.run_id),
             )
             .await?,
         )

@@ -228,7 +228,7 @@ pub(crate) async fn execute(exec: &mut Exec<'_>, op: &Op, tag: &str) -> OpResult
             .await;
         }
         Op::Adjust { location, ref lines } => {
-            let external_id = format!("ld-adj-{tag}");
+            let external_id = format!("ld-{tag}-adj");
             let items: Vec<Value> = lines.iter().map(|(item, quantity)| json!({"itemId": item, "location": location, "quantity": quantity})).collect();
             let body = json!({"externalId": external_id, "account": 113, "items": items});
             let end = exec.write("script=customscript_inventory_adjustment&deploy=1", &body).await;
@@ -239,7 +239,7 @@ pub(crate) async fn execute(exec: &mut Exec<'_>, op: &Op, tag: &str) -> OpResult
             }
         }
         Op::Transfer { item, from, to, quantity } => {
-            let external_id = format!("ld-tr-{tag}");
+            let external_id = format!("ld-{tag}-tr");
             let body = json!({"externalId": external_id, "fromLocation": from, "toLocation": to, "items": [{"itemId": item, "quantity": quantity}]});
             let end = exec.write("script=customscript_inventory_transfer&deploy=1", &body).await;
             if settle(&mut result, &end, "inventorytransfer", &external_id) {
@@ -248,7 +248,7 @@ pub(crate) async fn execute(exec: &mut Exec<'_>, op: &Op, tag: &str) -> OpResult
             }
         }
         Op::Order { item, location, quantity } => {
-            let so_id = format!("ld-so-{tag}");
+            let so_id = format!("ld-{tag}-so");
             let body = json!({"externalId": so_id, "location": location, "items": [{"itemId": item, "quantity": quantity}]});
             let end = exec.write("script=customscript_sales_order&deploy=1", &body).await;
             if !settle(&mut result, &end, "salesorder", &so_id) {
@@ -260,7 +260,7 @@ pub(crate) async fn execute(exec: &mut Exec<'_>, op: &Op, tag: &str) -> OpResult
             if committed <= 0.0 {
                 return result;
             }
-            let if_id = format!("ld-if-{tag}");
+            let if_id = format!("ld-{tag}-if");
             let body = json!({"externalId": if_id, "salesOrderId": order_id});
             let end = exec.write("script=customscript_item_fulfillment&deploy=1", &body).await;
             if settle(&mut result, &end, "itemfulfillment", &if_id)

@@ -131,17 +131,15 @@ async fn audit(
     client: &SignedClient,
     prefix: &str,
 ) -> Result<BTreeMap<(String, String), usize>, String> {
-    let Reply::Answered { status: 200, body } =
-        client.admin("GET", "/__admin/transactions?limit=100000000", None).await
-    else {
-        return Err("cannot read /__admin/transactions".into());
+    let path = format!("/__admin/external-ids?prefix={}", oauth1_signature::percent_encode(prefix));
+    let Reply::Answered { status: 200, body } = client.admin("GET", &path, None).await else {
+        return Err("cannot read /__admin/external-ids".into());
     };
     let mut out = BTreeMap::new();
-    for row in body["transactions"].as_array().into_iter().flatten() {
-        if let (Some(rt), Some(ext)) = (row["recordType"].as_str(), row["externalId"].as_str())
-            && ext.contains(prefix)
+    for row in body["ids"].as_array().into_iter().flatten() {
+        if let (Some(rt), Some(ext), Some(n)) = (row[0].as_str(), row[1].as_str(), row[2].as_u64())
         {
-            *out.entry((rt.to_string(), ext.to_string())).or_default() += 1;
+            out.insert((rt.to_string(), ext.to_string()), n as usize);
         }
     }
     Ok(out)

@@ -1,7 +1,8 @@
 //! Used nonces per token, kept only as long as their timestamp could still be accepted, so
 //! memory is bounded by the window and the request rate, never by total traffic. Each entry is
-//! a 64-bit hash of (token, nonce) plus its expiry, about 40 bytes, so a server taking 5,000
-//! requests a second with a 300 s window holds about 60 MB of nonces at most.
+//! a 64-bit hash of (token, nonce) plus its expiry, about 35 bytes, so a server taking 5,000
+//! requests a second with a 300 s window holds about 50 MB of nonces; past the capacity the
+//! oldest entries are forgotten early rather than valid requests refused.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashSet, VecDeque};
@@ -14,8 +15,10 @@ pub enum NonceVerdict {
     Fresh,
     /// Seen before with this token (`nonce_used`).
     Replayed,
-    /// The store is at capacity even after dropping expired entries; refuse rather than grow.
-    Full,
+    /// Not seen, recorded, but the store was at capacity: its oldest entry was forgotten
+    /// early to make room (memory stays bounded; that one nonce could be replayed before its
+    /// window ends).
+    FreshEvicted,
 }
 
 #[derive(Debug)]
@@ -59,13 +62,17 @@ impl NonceStore {
         if self.seen.contains(&key) {
             return NonceVerdict::Replayed;
         }
-        if self.seen.len() >= self.capacity {
-            return NonceVerdict::Full;
+        let mut verdict = NonceVerdict::Fresh;
+        if self.seen.len() >= self.capacity
+            && let Some((_, oldest)) = self.by_expiry.pop_front()
+        {
+            self.seen.remove(&oldest);
+            verdict = NonceVerdict::FreshEvicted;
         }
         // After this moment the timestamp is outside the window, so the nonce cannot return.
         self.by_expiry.push_back((timestamp.saturating_add(self.window_secs), key));
         self.seen.insert(key);
-        NonceVerdict::Fresh
+        verdict
     }
 
     fn prune(&mut self, now: u64) {

@@ -127,10 +127,14 @@ fn nonce_store_rejects_replays_and_forgets_after_the_window() {
     assert_eq!(store.check_and_insert("t", "n1", 1000, 1100), NonceVerdict::Replayed);
     assert_eq!(store.check_and_insert("u", "n1", 1000, 1100), NonceVerdict::Fresh);
     assert_eq!(store.check_and_insert("t", "n2", 1100, 1100), NonceVerdict::Fresh);
-    assert_eq!(store.check_and_insert("t", "n3", 1100, 1100), NonceVerdict::Full);
-    // n1's timestamp (1000) leaves the window at 1300; both n1 entries are dropped.
-    assert_eq!(store.check_and_insert("t", "n3", 1100, 1301), NonceVerdict::Fresh);
-    assert_eq!(store.len(), 2);
+    // Full: the oldest (t, n1) is forgotten early to make room; memory stays at capacity.
+    assert_eq!(store.check_and_insert("t", "n3", 1100, 1100), NonceVerdict::FreshEvicted);
+    assert_eq!(store.len(), 3);
+    assert_eq!(store.check_and_insert("t", "n3", 1100, 1100), NonceVerdict::Replayed);
+    assert_eq!(store.check_and_insert("u", "n1", 1000, 1100), NonceVerdict::Replayed);
+    // u's n1 (timestamp 1000) leaves the window at 1300.
+    assert_eq!(store.check_and_insert("t", "n4", 1100, 1301), NonceVerdict::Fresh);
+    assert_eq!(store.len(), 3);
 }
 
 #[test]

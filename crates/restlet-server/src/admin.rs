@@ -199,6 +199,13 @@ async fn route(app: &App, req: &Request<Bytes>) -> Reply {
                 .collect();
             ok(json!({"account": account, "transactions": rows}))
         }
+        (&Method::GET, "/__admin/external-ids") => {
+            let account = account_param(app, &params)?;
+            let prefix = param(&params, "prefix").unwrap_or("");
+            let ids = app.store().external_ids(&account, prefix).map_err(bad_request)?;
+            let ids: Vec<Value> = ids.into_iter().map(|(rt, ext, n)| json!([rt, ext, n])).collect();
+            ok(json!({"account": account, "ids": ids}))
+        }
         (&Method::GET, "/__admin/journal") => {
             let after: u64 = parse_param(&params, "afterSeq")?.unwrap_or(0);
             let limit: usize = parse_param(&params, "limit")?.unwrap_or(1000);
