@@ -22,8 +22,9 @@ sed 's/concurrency_limit: 5/concurrency_limit: 1000/' fixtures/demo.yaml > "$wor
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ready() { for _ in $(seq 1200); do curl -s -o /dev/null "http://127.0.0.1:$1/__admin/health" && return 0; sleep 0.05; done; echo "server on $1 did not start" >&2; return 1; }
-start_base() { local p; p=$(free_port); "$BASE" "127.0.0.1:$p" 2>/dev/null & pids+=($!); ready "$p"; echo "$p"; }
-start_mock() { local p; p=$(free_port); "$BIN" serve --listen "127.0.0.1:$p" --db "$1" --fixture "$2" >/dev/null 2>&1 & pids+=($!); ready "$p"; echo "$p"; }
+# start_base / start_mock DB FIXTURE: start a server in this shell; sets $port and $pid.
+start_base() { port=$(free_port); "$BASE" "127.0.0.1:$port" >/dev/null 2>&1 & pid=$!; pids+=("$pid"); ready "$port"; }
+start_mock() { port=$(free_port); "$BIN" serve --listen "127.0.0.1:$port" --db "$1" --fixture "$2" >/dev/null 2>&1 & pid=$!; pids+=("$pid"); ready "$port"; }
 # load PORT MIX CONCURRENCY [extra args] -> "rps p50 p99"
 load() {
   local port=$1 mix=$2 c=$3; shift 3
@@ -35,8 +36,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 echo "netsuite-mock benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $RUNS runs of ${SECS}s each (medians)"
 echo
 printf '%-9s %3s | %9s %7s %7s | %9s %7s %7s | %6s\n' workload c "base r/s" p50ms p99ms "mock r/s" p50ms p99ms ratio
-base_port=$(start_base)
-mock_port=$(start_mock "$work/bench.db" "$work/bench.yaml")
+start_base; base_port=$port
+start_mock "$work/bench.db" "$work/bench.yaml"; mock_port=$port
 for workload in "stock:stock=1" "adjust:adjust=1" "mixed:stock=60,adjust=20,transfer=10,order=10"; do
   name=${workload%%:*}; mix=${workload#*:}
   for c in 5 15; do
@@ -84,12 +85,12 @@ PY
 
 echo
 echo "idle RSS after 2 s (demo fixture, file db):"
-idle_port=$(start_mock "$work/idle.db" fixtures/demo.yaml)
+start_mock "$work/idle.db" fixtures/demo.yaml
 sleep 2
-idle_pid=${pids[-1]}
-echo "  netsuite-mock $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/"$idle_pid"/status)"
-base2=$(start_base); sleep 2
-echo "  baseline      $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/"${pids[-1]}"/status)"
+echo "  netsuite-mock $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/"$pid"/status)"
+start_base
+sleep 2
+echo "  baseline      $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/"$pid"/status)"
 
 echo
 echo "in-process scenario replay (the suite without the latency-bound governance and fault scenarios):"
@@ -118,10 +119,10 @@ with open(sys.argv[1], "w") as f:
 PY
 items=$(python3 -c 'import random; random.seed(7); print(",".join(str(random.randint(1, 100000)) for _ in range(2000)))')
 t0=$(date +%s.%N)
-scale_port=$(start_mock "$work/scale.db" "$work/scale.yaml")
+start_mock "$work/scale.db" "$work/scale.yaml"; scale_port=$port
 t1=$(date +%s.%N)
 echo "  first start with the 100,000-item fixture (parse, seed 1,000,000 stock rows): $(python3 -c "print('%.1f s' % ($t1 - $t0))")"
-echo "  resident memory: $(awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' /proc/"${pids[-1]}"/status)"
+echo "  resident memory: $(awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' /proc/"$pid"/status)"
 : > "$work/d"; : > "$work/s"
 for _ in $(seq "$RUNS"); do
   load "$mock_port" stock=1 5 --no-reconcile >> "$work/d"
