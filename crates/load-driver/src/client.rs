@@ -8,18 +8,11 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use oauth1_signature::{Credentials, RequestTarget};
+use oauth1_signature::RequestTarget;
 use serde_json::Value;
 
 /// The credentials of the token that signs the load.
-#[derive(Clone, Debug)]
-pub struct Token {
-    pub realm: String,
-    pub consumer_key: String,
-    pub consumer_secret: String,
-    pub token_id: String,
-    pub token_secret: String,
-}
+pub type Token = oauth1_signature::TokenCredentials;
 
 /// What one request came back with.
 #[derive(Clone, Debug)]
@@ -86,13 +79,7 @@ impl SignedClient {
     pub async fn restlet(&self, method: &str, query: &str, body: Option<&Value>) -> Reply {
         let path = "/app/site/hosting/restlet.nl";
         let target = RequestTarget { scheme: &self.scheme, host: &self.authority, path, query };
-        let credentials = Credentials {
-            realm: &self.token.realm,
-            consumer_key: &self.token.consumer_key,
-            consumer_secret: &self.token.consumer_secret,
-            token_id: &self.token.token_id,
-            token_secret: &self.token.token_secret,
-        };
+        let credentials = self.token.as_credentials();
         let nonce = format!("ld{:018}", self.nonce.fetch_add(1, Ordering::Relaxed));
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -72,13 +72,9 @@ pub(crate) fn run(args: SignArgs) -> anyhow::Result<ExitCode> {
     let token_id = pick(&args.token_id, t.map(|c| &c.token_id), "token-id")?;
     let token_secret = pick(&args.token_secret, t.map(|c| &c.token_secret), "token-secret")?;
 
-    let Some((scheme, rest)) = args.url.split_once("://") else {
+    let Some(target) = RequestTarget::from_url(&args.url) else {
         bail!("--url must start with http:// or https://")
     };
-    let (host_path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let (host, path) = host_path.split_at(host_path.find('/').unwrap_or(host_path.len()));
-    let path = if path.is_empty() { "/" } else { path };
-    let target = RequestTarget { scheme, host, path, query };
     let credentials = Credentials {
         realm: &realm,
         consumer_key: &consumer_key,

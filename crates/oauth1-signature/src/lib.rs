@@ -175,7 +175,16 @@ pub struct RequestTarget<'a> {
     pub query: &'a str,
 }
 
-impl RequestTarget<'_> {
+impl<'a> RequestTarget<'a> {
+    /// Splits a full URL (`http://host:port/path?query`) into its parts.
+    pub fn from_url(url: &'a str) -> Option<RequestTarget<'a>> {
+        let (scheme, rest) = url.split_once("://")?;
+        let (host_path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let slash = host_path.find('/').unwrap_or(host_path.len());
+        let (host, path) = host_path.split_at(slash);
+        Some(RequestTarget { scheme, host, path: if path.is_empty() { "/" } else { path }, query })
+    }
+
     /// Scheme + lowercase host (+ non-default port) + path (RFC 5849 3.4.1.2).
     pub fn base_uri(&self) -> String {
         let scheme = self.scheme.to_ascii_lowercase();
@@ -249,6 +258,41 @@ pub struct Credentials<'a> {
     pub consumer_secret: &'a str,
     pub token_id: &'a str,
     pub token_secret: &'a str,
+}
+
+/// The five values a TBA client holds, owned (a fixture token, or a sandbox's from the
+/// environment).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenCredentials {
+    pub realm: String,
+    pub consumer_key: String,
+    pub consumer_secret: String,
+    pub token_id: String,
+    pub token_secret: String,
+}
+
+impl TokenCredentials {
+    pub fn as_credentials(&self) -> Credentials<'_> {
+        Credentials {
+            realm: &self.realm,
+            consumer_key: &self.consumer_key,
+            consumer_secret: &self.consumer_secret,
+            token_id: &self.token_id,
+            token_secret: &self.token_secret,
+        }
+    }
+
+    /// Signs a request to a full URL; `None` for a URL without a scheme or with a broken
+    /// escape in its query.
+    pub fn sign_url(&self, method: &str, url: &str, nonce: &str, timestamp: u64) -> Option<Signed> {
+        sign_request(
+            &self.as_credentials(),
+            method,
+            &RequestTarget::from_url(url)?,
+            nonce,
+            timestamp,
+        )
+    }
 }
 
 /// A signed request's header and the base string it was computed from.

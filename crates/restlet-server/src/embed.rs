@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use fixture::Fixture;
 use inventory_store::{DbTarget, StoreError};
-use oauth1_signature::{Credentials, RequestTarget};
+use oauth1_signature::TokenCredentials;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -20,38 +20,17 @@ pub struct MockNetSuite {
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
-/// Credentials of one fixture token, owned.
-#[derive(Clone, Debug)]
-pub struct TokenCredentials {
-    pub realm: String,
-    pub consumer_key: String,
-    pub consumer_secret: String,
-    pub token_id: String,
-    pub token_secret: String,
-}
-
-impl TokenCredentials {
-    /// An `Authorization` header for one request to `url` (nonce and timestamp fresh).
-    pub fn authorization(&self, method: &str, url: &str) -> String {
-        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-        let (host_path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (host, path) = host_path.split_at(host_path.find('/').unwrap_or(host_path.len()));
-        let target = RequestTarget { scheme, host, path, query };
-        let credentials = Credentials {
-            realm: &self.realm,
-            consumer_key: &self.consumer_key,
-            consumer_secret: &self.consumer_secret,
-            token_id: &self.token_id,
-            token_secret: &self.token_secret,
-        };
-        let nonce = format!("{:020x}", rand::random::<u64>());
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        oauth1_signature::sign_request(&credentials, method, &target, &nonce, timestamp)
-            .expect("a URL built from parts has a valid query")
-            .authorization
-    }
+/// An `Authorization` header for one request to `url`, with a fresh nonce and the current
+/// time.
+pub fn authorization(credentials: &TokenCredentials, method: &str, url: &str) -> String {
+    let nonce = format!("{:020x}", rand::random::<u64>());
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    credentials
+        .sign_url(method, url, &nonce, timestamp)
+        .map(|signed| signed.authorization)
+        .unwrap_or_default()
 }
 
 impl MockNetSuite {

@@ -20,6 +20,7 @@ mod server;
 mod wire;
 
 pub use app::{App, BodyTooLarge, DropConnection, PeerAddr, RESTLET_PATH, ServerConfig};
-pub use embed::{MockNetSuite, TokenCredentials, credentials};
+pub use embed::{MockNetSuite, authorization, credentials};
 pub use error::RestletError;
+pub use oauth1_signature::TokenCredentials;
 pub use server::run;

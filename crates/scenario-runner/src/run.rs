@@ -15,15 +15,7 @@ use crate::model::{
 };
 use crate::target::{HttpRequest, HttpResponse, Target};
 
-/// The credentials of one token.
-#[derive(Clone, Debug)]
-pub struct TokenCredentials {
-    pub realm: String,
-    pub consumer_key: String,
-    pub consumer_secret: String,
-    pub token_id: String,
-    pub token_secret: String,
-}
+pub use oauth1_signature::TokenCredentials;
 
 /// Credentials by token name (`wms`, `shop`, …).
 pub type CredentialSet = BTreeMap<String, TokenCredentials>;

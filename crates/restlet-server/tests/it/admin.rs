@@ -118,7 +118,7 @@ async fn admin_is_loopback_only_and_token_protected() {
         .uri("/__admin/health")
         .header(
             "authorization",
-            token("wms").authorization("GET", "http://localhost/__admin/health"),
+            restlet_server::authorization(&token("wms"), "GET", "http://localhost/__admin/health"),
         )
         .body(Bytes::new())
         .unwrap();

@@ -48,7 +48,7 @@ proptest! {
                 req = req.header("content-type", ct);
             }
             if sign && oauth1_signature::parse_query(&uri[uri.find('?').unwrap() + 1..]).is_some() {
-                req = req.header("authorization", token("wms").authorization(method, &format!("http://localhost:8080{uri}")));
+                req = req.header("authorization", restlet_server::authorization(&token("wms"), method, &format!("http://localhost:8080{uri}")));
             } else if let Some(auth) = authorization.as_deref().and_then(|a| http::HeaderValue::from_str(a).ok()) {
                 req = req.header("authorization", auth);
             }

@@ -133,8 +133,10 @@ impl Call {
         if let Some(auth) = &self.authorization {
             builder = builder.header("authorization", auth);
         } else if let Some(token) = &self.token {
-            builder =
-                builder.header("authorization", token.authorization(self.method.as_str(), &url));
+            builder = builder.header(
+                "authorization",
+                restlet_server::authorization(token, self.method.as_str(), &url),
+            );
         }
         builder.body(Full::new(Bytes::from(self.body.clone().unwrap_or_default()))).unwrap()
     }
