@@ -39,20 +39,9 @@ impl Target for InProcessTarget {
             if response.extensions().get::<DropConnection>().is_some() {
                 return Ok(None);
             }
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| e.to_string())?
-                .to_bytes()
-                .to_vec();
-            Ok(Some(HttpResponse { status, headers, body }))
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes().to_vec();
+            Ok(Some(HttpResponse::from_parts(&parts, body)))
         })
     }
 

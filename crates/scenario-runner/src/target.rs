@@ -32,6 +32,16 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// Status and headers of an `http` response (names lowercase), with its collected body.
+    pub fn from_parts(parts: &http::response::Parts, body: Vec<u8>) -> HttpResponse {
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        HttpResponse { status: parts.status.as_u16(), headers, body }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
@@ -96,17 +106,12 @@ impl Target for HttpTarget {
                 Ok(Err(_)) => return Ok(None),
                 Ok(Ok(response)) => response,
             };
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect();
-            let body = match response.into_body().collect().await {
+            let (parts, body) = response.into_parts();
+            let body = match body.collect().await {
                 Ok(body) => body.to_bytes().to_vec(),
                 Err(_) => return Ok(None),
             };
-            Ok(Some(HttpResponse { status, headers, body }))
+            Ok(Some(HttpResponse::from_parts(&parts, body)))
         })
     }
 
