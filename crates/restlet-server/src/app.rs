@@ -224,7 +224,9 @@ impl App {
             .name("netsuite-mock-writer".into())
             .spawn(move || writer_loop(weak, jobs))
             .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
-        Ok(App { inner })
+        let app = App { inner };
+        app.install_fixture_faults(None).map_err(StoreError::Corrupt)?;
+        Ok(app)
     }
 
     /// Starts background work (resuming queued batch jobs); needs a tokio runtime.
@@ -624,6 +626,24 @@ impl App {
         Ok(())
     }
 
+    /// Adds the fault rules the fixture declares (for one account, or all).
+    fn install_fixture_faults(&self, account: Option<&str>) -> Result<(), String> {
+        for (id, rt) in &self.inner.accounts {
+            if account.is_some_and(|a| a != id) {
+                continue;
+            }
+            for (n, def) in rt.def.faults.iter().enumerate() {
+                let mut spec = def.clone();
+                spec.account.get_or_insert_with(|| id.clone());
+                self.inner
+                    .faults
+                    .add(spec)
+                    .map_err(|e| format!("fixture fault rule {n} of account {id}: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Restores one account (or all) to the fixture: stock, transactions, nonces, lockouts,
     /// fault rules, the clock, governance counters, journal and login audit (contract 7).
     pub fn reset(&self, account: Option<&str>) -> Result<(), StoreError> {
@@ -638,6 +658,7 @@ impl App {
             }
         }
         self.inner.faults.clear(account);
+        self.install_fixture_faults(account).map_err(StoreError::Corrupt)?;
         self.inner.login_audit.clear(account);
         if account.is_none() {
             self.inner.clock.reset();

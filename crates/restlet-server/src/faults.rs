@@ -4,7 +4,6 @@
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// What a matching rule does to the call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,27 +23,9 @@ pub(crate) enum FaultAction {
     ApplyThenDrop,
 }
 
-/// A rule as the admin API takes it. `latencyMs` alone (the pinned minimum) means a latency
-/// rule.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct FaultSpec {
-    pub account: Option<String>,
-    /// Numeric or string script id.
-    pub script: Option<Value>,
-    pub deploy: Option<Value>,
-    pub method: Option<String>,
-    /// 0..=1; 1 by default.
-    pub probability: Option<f64>,
-    /// Fire at most this many times.
-    pub count: Option<u64>,
-    pub seed: Option<u64>,
-    pub action: Option<String>,
-    pub latency_ms: Option<u64>,
-    pub status: Option<u16>,
-    pub code: Option<String>,
-    pub message: Option<String>,
-}
+/// A rule as the admin API and fixtures take it. `latencyMs` alone (the pinned minimum) means
+/// a latency rule.
+pub(crate) type FaultSpec = fixture::FaultDef;
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -72,24 +53,17 @@ pub(crate) struct FaultTarget<'a> {
     pub method: &'a str,
 }
 
-fn id_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-impl FaultSpec {
-    pub(crate) fn into_rule(self, id: u64) -> Result<FaultRule, String> {
-        let action = match self.action.as_deref() {
+/// Checks a rule and gives it an id.
+fn into_rule(spec: FaultSpec, id: u64) -> Result<FaultRule, String> {
+    {
+        let action = match spec.action.as_deref() {
             None | Some("latency") => FaultAction::Latency {
-                latency_ms: self.latency_ms.ok_or("a latency rule needs latencyMs")?,
+                latency_ms: spec.latency_ms.ok_or("a latency rule needs latencyMs")?,
             },
             Some("error") => FaultAction::Error {
-                status: self.status.unwrap_or(400),
-                code: self.code.ok_or("an error rule needs code")?,
-                message: self.message.unwrap_or_else(|| "Injected fault".into()),
+                status: spec.status.unwrap_or(400),
+                code: spec.code.ok_or("an error rule needs code")?,
+                message: spec.message.unwrap_or_else(|| "Injected fault".into()),
             },
             Some("unavailable") => FaultAction::Unavailable,
             Some("drop") => FaultAction::Drop,
@@ -100,7 +74,7 @@ impl FaultSpec {
                 ));
             }
         };
-        let probability = self.probability.unwrap_or(1.0);
+        let probability = spec.probability.unwrap_or(1.0);
         if !(0.0..=1.0).contains(&probability) {
             return Err("probability must be between 0 and 1".into());
         }
@@ -109,25 +83,17 @@ impl FaultSpec {
         {
             return Err("status must be 400..599".into());
         }
-        let script = self
-            .script
-            .as_ref()
-            .map(|v| id_text(v).ok_or("script must be a number or a string"))
-            .transpose()?;
-        let deploy = self
-            .deploy
-            .as_ref()
-            .map(|v| id_text(v).ok_or("deploy must be a number or a string"))
-            .transpose()?;
-        let seed = self.seed.unwrap_or(id);
+        let script = spec.script.as_ref().map(ToString::to_string);
+        let deploy = spec.deploy.as_ref().map(ToString::to_string);
+        let seed = spec.seed.unwrap_or(id);
         Ok(FaultRule {
             id,
-            account: self.account,
+            account: spec.account,
             script,
             deploy,
-            method: self.method.map(|m| m.to_ascii_uppercase()),
+            method: spec.method.map(|m| m.to_ascii_uppercase()),
             probability,
-            remaining: self.count,
+            remaining: spec.count,
             seed,
             fired: 0,
             action,
@@ -175,7 +141,7 @@ impl Faults {
     pub(crate) fn add(&self, spec: FaultSpec) -> Result<FaultRule, String> {
         let mut inner = self.inner.lock().expect("faults lock");
         let id = inner.0 + 1;
-        let rule = spec.into_rule(id)?;
+        let rule = into_rule(spec, id)?;
         inner.0 = id;
         inner.1.push(rule.clone());
         Ok(rule)

@@ -132,3 +132,18 @@ async fn admin_is_loopback_only_and_token_protected() {
     assert_eq!(response.status().as_u16(), 200);
     let _ = response.into_body().collect().await;
 }
+
+#[tokio::test]
+async fn fixture_fault_rules_are_active_and_survive_a_reset() {
+    let app = app_with(&demo_yaml_with(&[(
+        "    deployments:\n",
+        "    faults:\n      - { script: customscript_inventory_stock, action: error, status: 503, code: SSS_DB_OFFLINE, message: offline, count: 1 }\n    deployments:\n",
+    )]));
+    assert_eq!(get("102", "item_id=100").send(&app).await.error(), (503, "SSS_DB_OFFLINE".into()));
+    get("102", "item_id=100").send(&app).await.ok();
+    admin(&app, Method::POST, "/__admin/reset", None).await;
+    let faults = admin(&app, Method::GET, "/__admin/faults", None).await.json();
+    assert_eq!(faults["faults"][0]["remaining"], 1);
+    assert_eq!(faults["faults"][0]["account"], "1234567_SB1");
+    assert_eq!(get("102", "item_id=100").send(&app).await.error(), (503, "SSS_DB_OFFLINE".into()));
+}
