@@ -96,6 +96,22 @@ pub(crate) fn write_level(
     Ok(())
 }
 
+/// A `document_lines` row.
+#[derive(Default)]
+struct LineRow {
+    item: u64,
+    location: Option<u64>,
+    quantity: Option<Decimal>,
+    received: Option<Decimal>,
+    fulfilled: Option<Decimal>,
+    shipped: Option<Decimal>,
+    committed: Option<Decimal>,
+    back_ordered: Option<Decimal>,
+    snapshot: Option<Decimal>,
+    counted: Option<Decimal>,
+    rate: Option<Decimal>,
+}
+
 fn write_document(
     conn: &Connection,
     account: &str,
@@ -123,87 +139,71 @@ fn write_document(
              shipped, committed, back_ordered, snapshot, counted, rate)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
-    match document {
-        Document::PurchaseOrder { lines, .. } => {
-            for (n, l) in lines.iter().enumerate() {
-                insert.execute(params![
-                    account,
-                    id.0,
-                    n,
-                    l.item.0,
-                    l.location.0,
-                    text(l.quantity),
-                    text(l.received),
-                    None::<String>,
-                    None::<String>,
-                    None::<String>,
-                    None::<String>,
-                    None::<String>,
-                    None::<String>,
-                    opt_text(l.rate)
-                ])?;
-            }
-        }
-        Document::SalesOrder { lines, .. } => {
-            for (n, l) in lines.iter().enumerate() {
-                insert.execute(params![
-                    account,
-                    id.0,
-                    n,
-                    l.item.0,
-                    l.location.0,
-                    text(l.quantity),
-                    None::<String>,
-                    text(l.fulfilled),
-                    None::<String>,
-                    text(l.committed),
-                    text(l.back_ordered),
-                    None::<String>,
-                    None::<String>,
-                    opt_text(l.rate)
-                ])?;
-            }
-        }
-        Document::TransferOrder { lines, .. } => {
-            for (n, l) in lines.iter().enumerate() {
-                insert.execute(params![
-                    account,
-                    id.0,
-                    n,
-                    l.item.0,
-                    None::<u64>,
-                    text(l.quantity),
-                    text(l.received),
-                    None::<String>,
-                    text(l.shipped),
-                    text(l.committed),
-                    text(l.back_ordered),
-                    None::<String>,
-                    None::<String>,
-                    None::<String>
-                ])?;
-            }
-        }
-        Document::Count { lines, .. } => {
-            for (n, l) in lines.iter().enumerate() {
-                insert.execute(params![
-                    account,
-                    id.0,
-                    n,
-                    l.item.0,
-                    None::<u64>,
-                    None::<String>,
-                    None::<String>,
-                    None::<String>,
-                    None::<String>,
-                    None::<String>,
-                    None::<String>,
-                    text(l.snapshot),
-                    opt_text(l.counted),
-                    None::<String>
-                ])?;
-            }
-        }
+    // One row shape for every document type; the columns a type does not use stay NULL.
+    let rows: Vec<LineRow> = match document {
+        Document::PurchaseOrder { lines, .. } => lines
+            .iter()
+            .map(|l| LineRow {
+                item: l.item.0,
+                location: Some(l.location.0),
+                quantity: Some(l.quantity),
+                received: Some(l.received),
+                rate: l.rate,
+                ..LineRow::default()
+            })
+            .collect(),
+        Document::SalesOrder { lines, .. } => lines
+            .iter()
+            .map(|l| LineRow {
+                item: l.item.0,
+                location: Some(l.location.0),
+                quantity: Some(l.quantity),
+                fulfilled: Some(l.fulfilled),
+                committed: Some(l.committed),
+                back_ordered: Some(l.back_ordered),
+                rate: l.rate,
+                ..LineRow::default()
+            })
+            .collect(),
+        Document::TransferOrder { lines, .. } => lines
+            .iter()
+            .map(|l| LineRow {
+                item: l.item.0,
+                quantity: Some(l.quantity),
+                received: Some(l.received),
+                shipped: Some(l.shipped),
+                committed: Some(l.committed),
+                back_ordered: Some(l.back_ordered),
+                ..LineRow::default()
+            })
+            .collect(),
+        Document::Count { lines, .. } => lines
+            .iter()
+            .map(|l| LineRow {
+                item: l.item.0,
+                snapshot: Some(l.snapshot),
+                counted: l.counted,
+                ..LineRow::default()
+            })
+            .collect(),
+    };
+    for (n, r) in rows.iter().enumerate() {
+        insert.execute(params![
+            account,
+            id.0,
+            n,
+            r.item,
+            r.location,
+            opt_text(r.quantity),
+            opt_text(r.received),
+            opt_text(r.fulfilled),
+            opt_text(r.shipped),
+            opt_text(r.committed),
+            opt_text(r.back_ordered),
+            opt_text(r.snapshot),
+            opt_text(r.counted),
+            opt_text(r.rate)
+        ])?;
     }
     Ok(())
 }
@@ -334,34 +334,21 @@ fn read_document(
         "SELECT item, location, quantity, received, fulfilled, shipped, committed, back_ordered, snapshot, counted, rate
          FROM document_lines WHERE account = ?1 AND doc_id = ?2 ORDER BY line_no",
     )?;
-    type LineCols = (
-        u64,
-        Option<u64>,
-        Option<Decimal>,
-        Option<Decimal>,
-        Option<Decimal>,
-        Option<Decimal>,
-        Option<Decimal>,
-        Option<Decimal>,
-        Option<Decimal>,
-        Option<Decimal>,
-        Option<Decimal>,
-    );
-    let cols: Vec<LineCols> = lines_stmt
+    let cols: Vec<LineRow> = lines_stmt
         .query_map(params![account, id], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                opt_dec(row, 2)?,
-                opt_dec(row, 3)?,
-                opt_dec(row, 4)?,
-                opt_dec(row, 5)?,
-                opt_dec(row, 6)?,
-                opt_dec(row, 7)?,
-                opt_dec(row, 8)?,
-                opt_dec(row, 9)?,
-                opt_dec(row, 10)?,
-            ))
+            Ok(LineRow {
+                item: row.get(0)?,
+                location: row.get(1)?,
+                quantity: opt_dec(row, 2)?,
+                received: opt_dec(row, 3)?,
+                fulfilled: opt_dec(row, 4)?,
+                shipped: opt_dec(row, 5)?,
+                committed: opt_dec(row, 6)?,
+                back_ordered: opt_dec(row, 7)?,
+                snapshot: opt_dec(row, 8)?,
+                counted: opt_dec(row, 9)?,
+                rate: opt_dec(row, 10)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
     let corrupt =
@@ -373,11 +360,13 @@ fn read_document(
                 .iter()
                 .map(|c| {
                     Ok(PoLine {
-                        item: ItemId(c.0),
-                        location: LocationId(c.1.ok_or_else(|| corrupt("line without location"))?),
-                        quantity: zero_or(c.2),
-                        received: zero_or(c.3),
-                        rate: c.10,
+                        item: ItemId(c.item),
+                        location: LocationId(
+                            c.location.ok_or_else(|| corrupt("line without location"))?,
+                        ),
+                        quantity: zero_or(c.quantity),
+                        received: zero_or(c.received),
+                        rate: c.rate,
                     })
                 })
                 .collect::<Result<_, LoadError>>()?,
@@ -388,13 +377,15 @@ fn read_document(
                 .iter()
                 .map(|c| {
                     Ok(SoLine {
-                        item: ItemId(c.0),
-                        location: LocationId(c.1.ok_or_else(|| corrupt("line without location"))?),
-                        quantity: zero_or(c.2),
-                        fulfilled: zero_or(c.4),
-                        committed: zero_or(c.6),
-                        back_ordered: zero_or(c.7),
-                        rate: c.10,
+                        item: ItemId(c.item),
+                        location: LocationId(
+                            c.location.ok_or_else(|| corrupt("line without location"))?,
+                        ),
+                        quantity: zero_or(c.quantity),
+                        fulfilled: zero_or(c.fulfilled),
+                        committed: zero_or(c.committed),
+                        back_ordered: zero_or(c.back_ordered),
+                        rate: c.rate,
                     })
                 })
                 .collect::<Result<_, LoadError>>()?,
@@ -406,12 +397,12 @@ fn read_document(
             lines: cols
                 .iter()
                 .map(|c| ToLine {
-                    item: ItemId(c.0),
-                    quantity: zero_or(c.2),
-                    received: zero_or(c.3),
-                    shipped: zero_or(c.5),
-                    committed: zero_or(c.6),
-                    back_ordered: zero_or(c.7),
+                    item: ItemId(c.item),
+                    quantity: zero_or(c.quantity),
+                    received: zero_or(c.received),
+                    shipped: zero_or(c.shipped),
+                    committed: zero_or(c.committed),
+                    back_ordered: zero_or(c.back_ordered),
                 })
                 .collect(),
         },
@@ -426,7 +417,11 @@ fn read_document(
             },
             lines: cols
                 .iter()
-                .map(|c| CountLine { item: ItemId(c.0), snapshot: zero_or(c.8), counted: c.9 })
+                .map(|c| CountLine {
+                    item: ItemId(c.item),
+                    snapshot: zero_or(c.snapshot),
+                    counted: c.counted,
+                })
                 .collect(),
         },
         other => return Err(corrupt(&format!("record type {other:?}"))),
