@@ -132,7 +132,6 @@ fn writer_loop(inner: std::sync::Weak<Inner>, jobs: std::sync::mpsc::Receiver<Wr
         let Some(inner) = inner.upgrade() else { return };
         let app = App { inner };
         let mut accounts: Vec<String> = group.iter().map(|j| j.account.clone()).collect();
-        accounts.dedup();
         accounts.sort();
         accounts.dedup();
         for account in accounts {
